@@ -1,0 +1,24 @@
+# Two commands for a fresh machine (Python 3.10+ and make): `make demo` and `make test`.
+VENV  := .venv
+BIN   := $(VENV)/bin
+TORCH := torch==2.13.0
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH) -e '.[all,test]'
+	touch $@
+
+demo: $(VENV)/.installed  ## install into .venv and print the VGG-16 report
+	$(BIN)/netspec report specs/vgg16.yaml
+
+test: $(VENV)/.installed  ## install into .venv if needed and run the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed  ## speed benchmarks, printing ratios against baselines from the same run
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,207 @@
+"""Infer every layer's shape and counts: plain records that every report is a view of.
+
+The walker calls each kind's rules and adds what the kinds cannot know: where the layer is
+written, its index and name. Warnings (a window that does not tile) are kept with the result;
+under ``strict`` they are errors. Expectations a spec states are checked last.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+from .errors import Diagnostic, LayerError, SpecError
+from .graph import INPUT, Network, Node
+from .memory import DTYPES, Memory, estimate
+from .shapes import Shape, fmt_shape, numel
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """One row of the report: what a layer produces and what it costs, per sample."""
+
+    index: int
+    name: str
+    kind: str
+    label: str
+    inputs: tuple[str, ...]
+    output_shape: Shape
+    activations: int  # elements of the new tensor it produces (0 for views)
+    weights: int
+    biases: int
+    state: int  # non-trainable (batchnorm running statistics)
+    macs: int
+    group: tuple[str, ...]
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["inputs"] = list(self.inputs)
+        d["output_shape"] = list(self.output_shape)
+        d["group"] = list(self.group)
+        d["params"] = self.params
+        return d
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The checked network: per-layer records, totals, and the warnings found."""
+
+    network: Network
+    layers: tuple[LayerRecord, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.network.input_shape
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return self.total_params  # every learnable parameter trains; nothing is frozen
+
+    @property
+    def total_weights(self) -> int:
+        return sum(r.weights for r in self.layers)
+
+    @property
+    def total_biases(self) -> int:
+        return sum(r.biases for r in self.layers)
+
+    @property
+    def total_state(self) -> int:
+        return sum(r.state for r in self.layers)
+
+    @property
+    def total_activations(self) -> int:
+        """Elements of the input plus every new tensor a layer produces, per sample."""
+        return numel(self.input_shape) + sum(r.activations for r in self.layers)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.macs for r in self.layers)
+
+    def memory(self, batch: int = 1, dtype: str = "float32") -> Memory:
+        return estimate(self, batch, dtype)
+
+    def to_dict(self, batch: int = 1, dtype: str = "float32") -> dict:
+        from .report import as_dict
+
+        return as_dict(self, batch, dtype)
+
+    def _repr_html_(self) -> str:
+        from .report import render
+
+        return render(self, "html")
+
+    def __str__(self) -> str:
+        from .report import render
+
+        return render(self, "table")
+
+
+def analyze(network: Network, strict: bool = False) -> Analysis:
+    """Infer shapes and counts; raise SpecError with every error (and warning) found."""
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    shapes: dict[str, Shape] = {INPUT: network.input_shape}
+    records: list[LayerRecord] = []
+    for node in network.nodes:
+        if any(ref not in shapes for ref in node.inputs):
+            continue  # an earlier error already explains why this input has no shape
+        inputs = [shapes[ref] for ref in node.inputs]
+        found: list[LayerError] = []
+        try:
+            out = node.layer.infer(inputs, found.append)
+            record = _record(node, inputs, out)
+        except LayerError as e:
+            errors.append(_located(node, e, "error"))
+            continue
+        warnings += [_located(node, w, "error" if strict else "warning") for w in found]
+        errors += _layer_expectations(node, record)
+        shapes[node.name] = out
+        records.append(record)
+    if strict:
+        errors, warnings = errors + warnings, []
+    if not errors:
+        errors = _network_expectations(network, records)
+    if errors:
+        raise SpecError(sorted(errors + warnings, key=_order))
+    return Analysis(network, tuple(records), tuple(warnings))
+
+
+def _record(node: Node, inputs: Sequence[Shape], out: Shape) -> LayerRecord:
+    layer = node.layer
+    c = layer.counts(inputs, out)
+    return LayerRecord(node.index, node.name, node.kind, layer.label(inputs), node.inputs,
+                       tuple(out), 0 if layer.is_view else numel(out),
+                       c.weights, c.biases, c.state, c.macs, node.group)
+
+
+def _located(node: Node, e: LayerError, severity: str) -> Diagnostic:
+    return Diagnostic(severity, e.message, node.where(e.key), node.describe(),
+                      tuple(e.details), e.hint)
+
+
+def _layer_expectations(node: Node, r: LayerRecord) -> list[Diagnostic]:
+    expect = node.layer.expect
+    if expect is None:
+        return []
+    found = []
+    loc = node.where("expect")
+    if expect.shape is not None and tuple(expect.shape) != r.output_shape:
+        found.append(Diagnostic(
+            "error", f"expected output shape {fmt_shape(tuple(expect.shape))}, "
+            f"got {fmt_shape(r.output_shape)}", loc, node.describe(), (f"layer: {r.label}",)))
+    if expect.params is not None and expect.params != r.params:
+        found.append(Diagnostic(
+            "error", f"expected {expect.params:,} parameters, got {r.params:,}", loc,
+            node.describe(), (f"weights {r.weights:,} + biases {r.biases:,} = {r.params:,}",)))
+    return found
+
+
+def _network_expectations(network: Network, records: list[LayerRecord]) -> list[Diagnostic]:
+    expect = network.expect
+    if expect is None or not records:
+        return []
+    where = network.expect_locations
+    out, total = records[-1].output_shape, sum(r.params for r in records)
+    found = []
+    if expect.output_shape is not None and tuple(expect.output_shape) != out:
+        found.append(Diagnostic(
+            "error", f"the network's output shape is {fmt_shape(out)}, expected "
+            f"{fmt_shape(tuple(expect.output_shape))}", where["output_shape"],
+            details=(f"the last layer is {records[-1].name} ({records[-1].label})",)))
+    if expect.params is not None and expect.params != total:
+        found.append(Diagnostic(
+            "error", f"the network has {total:,} parameters, expected {expect.params:,} "
+            f"(off by {total - expect.params:+,})", where["params"]))
+    if expect.max_params is not None and total > expect.max_params:
+        top = max(records, key=lambda r: r.params)
+        found.append(Diagnostic(
+            "error", f"the network has {total:,} parameters, over the budget of "
+            f"{expect.max_params:,} by {total - expect.max_params:,}", where["max_params"],
+            hint=f"the largest layer is {top.name} ({top.label}) with {top.params:,} "
+                 f"parameters ({100 * top.params / total:.0f}%)"))
+    return found
+
+
+def _order(d: Diagnostic):
+    loc = d.location
+    return (loc.line, loc.col) if loc else (0, 0)
+
+
+__all__ = ["DTYPES", "Analysis", "LayerRecord", "analyze"]

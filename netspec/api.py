@@ -1,0 +1,30 @@
+"""The Python API for scripts and notebooks.
+
+>>> import netspec
+>>> a = netspec.analyze("specs/vgg16.yaml")
+>>> a.total_params
+138357544
+>>> a.layers[0].output_shape
+(64, 224, 224)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .analysis import Analysis, analyze as _analyze
+from .build import build
+from .graph import Network
+from .source import load_text, read_file
+
+
+def load(spec: str | Path) -> Network:
+    """A validated network from a spec path or YAML text (text if it contains a newline)."""
+    if isinstance(spec, Path) or ("\n" not in spec and spec.endswith((".yaml", ".yml"))):
+        return build(load_text(read_file(spec), str(spec)))
+    return build(load_text(spec, "<string>"))
+
+
+def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:
+    """Shapes, parameters, MACs and memory of every layer; raises SpecError if invalid."""
+    network = spec if isinstance(spec, Network) else load(spec)
+    return _analyze(network, strict=strict)

@@ -1,0 +1,71 @@
+"""The `netspec` command: parses arguments, runs one subcommand, maps failures to exit codes.
+
+0: success; 1: the spec is invalid (diagnostics printed, never a traceback); 2: bad usage;
+3: an internal error (a bug in netspec; `--debug` shows its traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+
+from .errors import SpecError, UsageError
+
+# Subcommand modules, imported only to build the parser; heavy libraries load inside `run`.
+COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own exit code for usage errors is 2, as ours
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="netspec", description="Check, report, compile, export and draw neural "
+                "network specs written in YAML.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument("--version", action="version", version=f"netspec {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f".commands.{name}", __package__)
+        cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.add_arguments(cmd)
+        cmd.set_defaults(run=module.run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SpecError as e:
+        for d in e.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
+    except UsageError as e:
+        print(f"netspec {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug in netspec, not a user mistake
+        if args.debug:
+            traceback.print_exc()
+        print(f"netspec {args.command}: internal error: {type(e).__name__}: {e}\n"
+              "this is a bug in netspec; run with --debug for the traceback", file=sys.stderr)
+        return 3
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Print the per-layer shape, parameter, memory and MAC report of a spec."""
+from __future__ import annotations
+
+from ..memory import DTYPES
+from ..report import FORMATS, render
+from .common import add_spec, add_strict, load_analysis, write_text
+
+HELP = "per-layer shapes, parameters, memory and MACs"
+
+
+def add_arguments(p):
+    add_spec(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--batch", type=_positive, default=1, help="batch size for memory (default 1)")
+    p.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    add_strict(p)
+
+
+def run(args) -> int:
+    a = load_analysis(args.spec, args.strict)
+    write_text(args.output, render(a, args.format, args.batch, args.dtype))
+    return 0
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{value} is not from 1 to 1,000,000")
+    return value

@@ -1,0 +1,12 @@
+"""(being written)"""
+HELP = "(not yet available)"
+
+
+def add_arguments(p):
+    pass
+
+
+def run(args) -> int:
+    from ..errors import UsageError
+
+    raise UsageError("'train' is not available yet")

@@ -1,0 +1,58 @@
+"""The network as a graph of located nodes: the one representation every stage reads.
+
+A stack is a graph whose every node reads the previous one; a layer's ``input:`` names any
+earlier layer instead, which is how residual and concatenating networks are written. Nodes are
+kept in the order written, which is a topological order because references may only look back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .document import NetworkExpect
+from .errors import Location
+from .layers.base import Layer
+from .shapes import Shape
+
+INPUT = "input"  # the name by which layers refer to the network's input
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer instance after defaults and repetition are expanded."""
+
+    index: int  # 1-based, in the expanded network
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    location: Location  # the item that produced it
+    key_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
+    group: tuple[str, ...] = ()  # enclosing repeat groups, outermost first
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    def describe(self) -> str:
+        """How messages name a layer: ``layer 4 'conv3' (conv)``."""
+        return f"layer {self.index} '{self.name}' ({self.kind})"
+
+    def where(self, key: str | None) -> Location:
+        return self.key_locations.get(key, self.location) if key else self.location
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated spec: name, input shape and nodes. Shapes are not inferred yet."""
+
+    name: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    file: str
+    expect: NetworkExpect | None = None
+    expect_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name

@@ -1,0 +1,139 @@
+"""The contract every layer kind fulfils, in one class per kind.
+
+A kind is a frozen pydantic model (its schema: fields, defaults, bounds) plus four rules:
+``infer`` (output shape, raising :class:`~netspec.errors.LayerError` with the arithmetic),
+``counts`` (weights, biases, non-trainable state, MACs), ``label`` (the short text reports and
+diagrams show) and ``torch`` (which ``torch.nn`` modules build it, described as data so that this
+package never imports torch). Engines, reports and backends call these and never branch on a kind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable, ClassVar, NamedTuple, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from ..errors import LayerError
+from ..shapes import Shape, fmt_shape
+
+MAX_INT = 2**31 - 1
+Size = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
+NonNeg = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
+Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+
+Warn = Callable[[LayerError], None]
+
+
+class Counts(NamedTuple):
+    """Per-sample counts of one layer. ``state`` is non-trainable (batchnorm's running stats)."""
+
+    weights: int = 0
+    biases: int = 0
+    state: int = 0
+    macs: int = 0
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+
+@dataclass(frozen=True)
+class TorchCall:
+    """A ``torch.nn`` constructor as data: ``TorchCall("Conv2d", (3, 64), {"kernel_size": 3})``."""
+
+    cls: str
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TorchPlan:
+    """How one spec layer becomes modules: ``post(main(pre(x)))``.
+
+    ``pre`` and ``post`` are parameterless (an explicit pad, an activation shortcut), so the
+    ``state_dict`` keys are exactly the spec's layer names. ``main`` is None for a layer that is
+    the identity at run time.
+    """
+
+    main: TorchCall | None
+    pre: tuple[str, TorchCall] | None = None  # (suffix, call): module `<name>_<suffix>`
+    post: tuple[str, TorchCall] | None = None
+
+
+class Expect(BaseModel):
+    """What a homework layer should produce; a mismatch is an error at its line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shape: list[Size] | None = None
+    params: NonNeg | None = None
+
+
+class Layer(BaseModel):
+    """Base of every kind. Subclasses set ``kind`` and, for one-line forms, ``shorthand``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str]
+    shorthand: ClassVar[str | None] = None  # the field `- conv: 64` fills
+    is_view: ClassVar[bool] = False  # no new tensor at inference (flatten, dropout)
+    example: ClassVar[str] = ""  # a YAML line for the docs
+
+    name: Name | None = Field(None, description="layer name; default: kind + running number")
+    input: Name | list[Name] | None = Field(
+        None, description="the layer(s) this one reads; default: the previous layer")
+    expect: Expect | None = Field(None, description="expected output shape and/or parameters")
+
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
+        """The output shape for these input shapes; raise LayerError when there is none."""
+        raise NotImplementedError
+
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
+        return Counts()
+
+    def label(self, inputs: Sequence[Shape]) -> str:
+        """Kind and key settings, as reports and diagrams show them: ``conv 64 3x3 /1 p1``."""
+        return self.kind
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        raise NotImplementedError
+
+
+def one_input(inputs: Sequence[Shape], kind: str) -> Shape:
+    if len(inputs) != 1:
+        raise LayerError(f"{kind} takes one input, got {len(inputs)}", key="input")
+    return inputs[0]
+
+
+def spatial(shape: Shape, kind: str, hint: str | None = None) -> int:
+    """The number of spatial axes of a channels-first shape; conv and pool need at least one."""
+    if len(shape) < 2:
+        raise LayerError(
+            f"{kind} needs a channels-first input with spatial axes, got {fmt_shape(shape)}",
+            hint=hint or "conv and pool layers come before flatten and dense layers")
+    return len(shape) - 1
+
+
+def per_axis(value: int | list[int], rank: int, key: str) -> tuple[int, ...]:
+    """Broadcast an int to every spatial axis, or check a per-axis list's length."""
+    if isinstance(value, int):
+        return (value,) * rank
+    if len(value) != rank:
+        raise LayerError(f"{key} has {len(value)} values but the input has {rank} spatial "
+                         f"ax{'is' if rank == 1 else 'es'}", key=key,
+                         hint=f"give one {key} per spatial axis, or a single number for all")
+    return tuple(value)
+
+
+def fmt_axes(values: Sequence[int]) -> str:
+    """``2`` when all axes agree, else ``2x1``: compact strides and dilations."""
+    return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+
+def fmt_kernel(kernel: int | list[int], rank: int) -> str:
+    """A kernel the way the notes write it: ``3x3`` in 2-D, ``5`` in 1-D."""
+    return "x".join(map(str, per_axis(kernel, rank, "kernel")))
+
+
+def fmt_padding(padding) -> str:
+    return str(padding).replace(" ", "")

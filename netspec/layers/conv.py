@@ -1,0 +1,86 @@
+"""Convolution, 1-D to 3-D by the input's rank: ``floor((n + 2p - f)/s) + 1`` per axis."""
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from ..errors import LayerError
+from ..shapes import fmt_shape
+from .activations import ActivationName, shortcut
+from .base import (Counts, Layer, Size, TorchCall, TorchPlan, fmt_axes, fmt_kernel, fmt_padding,
+                   one_input, per_axis, spatial)
+from .registry import register
+from .window import Padding, resolve_padding, slide
+
+
+@register
+class Conv(Layer):
+    """A bank of ``filters`` learned kernels; one bias per filter (seeds 000, 003)."""
+
+    kind = "conv"
+    shorthand = "filters"
+    example = "- conv: {filters: 96, kernel: 11, stride: 4, name: conv1}"
+
+    filters: Size = Field(description="number of filters = output channels")
+    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
+    stride: Size | list[Size] = 1
+    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
+    dilation: Size | list[Size] = 1
+    groups: Size = Field(1, description="split channels into groups; groups = channels is depthwise")
+    bias: bool = True
+    activation: ActivationName | None = None
+
+    def _geometry(self, x):
+        rank = spatial(x, self.kind)
+        ks = per_axis(self.kernel, rank, "kernel")
+        ss = per_axis(self.stride, rank, "stride")
+        ds = per_axis(self.dilation, rank, "dilation")
+        return resolve_padding(self.padding, x[1:], ks, ss, ds)
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        pads = self._geometry(x)
+        for what, n in (("input channels", x[0]), ("filters", self.filters)):
+            if n % self.groups:
+                raise LayerError(f"groups={self.groups} does not divide the {n} {what}",
+                                 details=[f"input {fmt_shape(x)}"], key="groups",
+                                 hint="groups must divide both the input channels and filters")
+        wins = slide(x, self.kernel, self.stride, pads, self.dilation, warn=warn)
+        return (self.filters, *(w.out for w in wins))
+
+    def counts(self, inputs, out):
+        x = inputs[0]
+        per_output = math.prod(per_axis(self.kernel, len(x) - 1, "kernel")) * x[0] // self.groups
+        return Counts(weights=per_output * self.filters, biases=self.filters if self.bias else 0,
+                      macs=per_output * math.prod(out))
+
+    def label(self, inputs):
+        rank = len(inputs[0]) - 1
+        text = (f"conv {self.filters} {fmt_kernel(self.kernel, rank)} "
+                f"/{fmt_axes(per_axis(self.stride, rank, 'stride'))} p{fmt_padding(self.padding)}")
+        if self.groups > 1:
+            text += f" g{self.groups}"
+        if self.dilation != 1:
+            text += f" d{fmt_axes(per_axis(self.dilation, rank, 'dilation'))}"
+        return text + (f" +{self.activation}" if self.activation else "")
+
+    def torch(self, inputs, out):
+        x = inputs[0]
+        rank = len(x) - 1
+        pads = self._geometry(x)
+        symmetric = all(lo == hi for lo, hi in pads)
+        kwargs = {"kernel_size": per_axis(self.kernel, rank, "kernel"),
+                  "stride": per_axis(self.stride, rank, "stride"),
+                  "padding": tuple(lo for lo, _ in pads) if symmetric else 0,
+                  "dilation": per_axis(self.dilation, rank, "dilation"),
+                  "groups": self.groups, "bias": self.bias}
+        main = TorchCall(f"Conv{rank}d", (x[0], self.filters), kwargs)
+        return TorchPlan(main, pre=None if symmetric else ("pad", pad_call(pads)),
+                         post=shortcut(self.activation))
+
+
+def pad_call(pads: list[tuple[int, int]], value: float = 0.0) -> TorchCall:
+    """A ConstantPadNd for per-side padding PyTorch's conv argument cannot express."""
+    flat = tuple(p for lo_hi in reversed(pads) for p in lo_hi)  # last axis first, as F.pad wants
+    return TorchCall(f"ConstantPad{len(pads)}d", (flat, value))

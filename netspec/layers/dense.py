@@ -1,0 +1,45 @@
+"""Fully connected layer: ``(n_in + 1) * n_out`` parameters on a flat input."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..errors import LayerError
+from ..shapes import fmt_shape, numel
+from .activations import ActivationName, shortcut
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
+from .registry import register
+
+
+@register
+class Dense(Layer):
+    """Every output unit sees every input feature (Keras' Dense, PyTorch's Linear)."""
+
+    kind = "dense"
+    shorthand = "units"
+    example = "- dense: {units: 10, activation: softmax}"
+
+    units: Size = Field(description="number of output units")
+    bias: bool = True
+    activation: ActivationName | None = None
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        if len(x) != 1:
+            raise LayerError(
+                f"dense needs a flat input (features,), got {fmt_shape(x)}",
+                details=[f"flattening {fmt_shape(x)} gives {numel(x):,} features"],
+                hint=f"add `- flatten` before this layer ({numel(x):,} features)"
+                     + (f" or `- global_avgpool` ({x[0]:,} features)" if len(x) > 1 else ""))
+        return (self.units,)
+
+    def counts(self, inputs, out):
+        n_in = inputs[0][0]
+        return Counts(weights=n_in * self.units, biases=self.units if self.bias else 0,
+                      macs=n_in * self.units)
+
+    def label(self, inputs):
+        return f"dense {self.units}" + (f" +{self.activation}" if self.activation else "")
+
+    def torch(self, inputs, out):
+        main = TorchCall("Linear", (inputs[0][0], self.units), {"bias": self.bias})
+        return TorchPlan(main, post=shortcut(self.activation))

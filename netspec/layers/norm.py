@@ -1,0 +1,58 @@
+"""Normalisation layers: batchnorm (learned scale and shift, running statistics as state) and
+local response normalisation (AlexNet's NORM, no parameters)."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
+from .registry import register
+
+
+@register
+class BatchNorm(Layer):
+    """Per-channel normalisation. 2C learnable parameters (scale, shift) when ``affine``, and 2C
+    running statistics that PyTorch keeps as buffers and Keras prints as non-trainable params."""
+
+    kind = "batchnorm"
+    example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
+
+    eps: float = Field(1e-5, gt=0, le=1)
+    momentum: float = Field(0.1, gt=0, le=1, description="PyTorch's convention: weight of the new batch")
+    affine: bool = True
+
+    def infer(self, inputs, warn):
+        return one_input(inputs, self.kind)
+
+    def counts(self, inputs, out):
+        c = inputs[0][0]
+        learned = c if self.affine else 0
+        return Counts(weights=learned, biases=learned, state=2 * c)
+
+    def torch(self, inputs, out):
+        rank = max(len(inputs[0]) - 1, 1)
+        kw = {"eps": self.eps, "momentum": self.momentum, "affine": self.affine}
+        return TorchPlan(TorchCall(f"BatchNorm{rank}d", (inputs[0][0],), kw))
+
+
+@register
+class LocalResponseNorm(Layer):
+    """Divide each activation by a power of the sum of squares over ``size`` nearby channels."""
+
+    kind = "lrn"
+    shorthand = "size"
+    example = "- lrn: {size: 5, alpha: 0.0001, beta: 0.75, k: 2}"
+
+    size: Size = 5
+    alpha: float = Field(1e-4, ge=0)
+    beta: float = Field(0.75, ge=0)
+    k: float = Field(2.0, ge=0)
+
+    def infer(self, inputs, warn):
+        return one_input(inputs, self.kind)
+
+    def label(self, inputs):
+        return f"lrn {self.size}"
+
+    def torch(self, inputs, out):
+        kw = {"alpha": self.alpha, "beta": self.beta, "k": self.k}
+        return TorchPlan(TorchCall("LocalResponseNorm", (self.size,), kw))

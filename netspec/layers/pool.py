@@ -1,0 +1,97 @@
+"""Pooling: max and average windows (no parameters, each channel apart, seed 003), and global
+average pooling. The default stride is the pool size (seed 000)."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..errors import LayerError
+from .base import (Counts, Layer, NonNeg, Size, TorchCall, TorchPlan, fmt_axes, fmt_kernel,
+                   fmt_padding, one_input, per_axis, spatial)
+from .registry import register
+from .window import slide
+
+
+class _Pool(Layer):
+    shorthand = "kernel"
+    torch_prefix: ClassVar[str] = ""
+
+    kernel: Size | list[Size] = Field(2, description="pool size: one number or one per axis")
+    stride: Size | list[Size] | None = Field(None, description="default: the pool size")
+    padding: Literal["valid"] | NonNeg | list[NonNeg] = 0
+    ceil_mode: bool = Field(False, description="keep a last, partial window (PyTorch's ceil_mode)")
+
+    def _pads(self, rank: int) -> tuple[int, ...]:
+        return (0,) * rank if self.padding == "valid" else per_axis(self.padding, rank, "padding")
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        rank = spatial(x, self.kind)
+        ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(rank)
+        for k, p in zip(ks, pads):
+            if 2 * p > k:
+                raise LayerError(f"padding {p} is more than half the pool size {k}",
+                                 key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
+        wins = slide(x, self.kernel, self._stride(), [(p, p) for p in pads],
+                     ceil_mode=self.ceil_mode, warn=warn)
+        return (x[0], *(w.out for w in wins))
+
+    def _stride(self):
+        return self.kernel if self.stride is None else self.stride
+
+    def counts(self, inputs, out):
+        return Counts()
+
+    def label(self, inputs):
+        rank = len(inputs[0]) - 1
+        text = (f"{self.kind} {fmt_kernel(self.kernel, rank)} "
+                f"/{fmt_axes(per_axis(self._stride(), rank, 'stride'))}")
+        if self.padding not in (0, "valid"):
+            text += f" p{fmt_padding(self.padding)}"
+        return text + (" ceil" if self.ceil_mode else "")
+
+    def torch(self, inputs, out):
+        rank = len(inputs[0]) - 1
+        kw = {"kernel_size": per_axis(self.kernel, rank, "kernel"),
+              "stride": per_axis(self._stride(), rank, "stride"),
+              "padding": self._pads(rank), "ceil_mode": self.ceil_mode}
+        return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw))
+
+
+@register
+class MaxPool(_Pool):
+    """The largest value in each window."""
+
+    kind = "maxpool"
+    torch_prefix = "MaxPool"
+    example = "- maxpool: 2"
+
+
+@register
+class AvgPool(_Pool):
+    """The mean of each window (padding counts as zeros, as in PyTorch)."""
+
+    kind = "avgpool"
+    torch_prefix = "AvgPool"
+    example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
+
+
+@register
+class GlobalAvgPool(Layer):
+    """The mean of each channel over all positions: (C, H, W) -> (C,)."""
+
+    kind = "global_avgpool"
+    example = "- global_avgpool"
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        spatial(x, self.kind, hint="global pooling needs spatial axes to average over")
+        return (x[0],)
+
+    def torch(self, inputs, out):
+        rank = len(inputs[0]) - 1
+        return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (1,)),
+                         post=("flatten", TorchCall("Flatten")))
+
+

@@ -1,0 +1,21 @@
+"""Flatten: (C, H, W) -> (C*H*W,), a view that allocates nothing (so no activation memory)."""
+from __future__ import annotations
+
+from ..shapes import numel
+from .base import Layer, TorchCall, TorchPlan, one_input
+from .registry import register
+
+
+@register
+class Flatten(Layer):
+    """Lay every channel and position out in one vector, channels first as PyTorch does."""
+
+    kind = "flatten"
+    is_view = True
+    example = "- flatten"
+
+    def infer(self, inputs, warn):
+        return (numel(one_input(inputs, self.kind)),)
+
+    def torch(self, inputs, out):
+        return TorchPlan(TorchCall("Flatten"))

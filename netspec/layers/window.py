@@ -1,0 +1,90 @@
+"""What conv-like and pool-like kinds share: resolving padding and sliding a window per axis.
+
+The shape rule lives in :mod:`netspec.shapes`; this module turns its results into the messages a
+student needs: an output that would be empty is an error with the arithmetic, a window that does
+not tile its input is a warning naming the lost rows and the padding that would fit.
+"""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from ..errors import LayerError
+from ..shapes import Shape, Window, axis_names, fmt_shape, padding_to_tile, same_padding
+from .base import NonNeg, Warn, per_axis
+
+PadPair = list[NonNeg]
+Padding = Union[Literal["same", "valid"], NonNeg, list[Union[NonNeg, PadPair]]]
+
+
+def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
+                    strides: tuple[int, ...], dilations: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Per-axis (before, after) padding from any of the accepted spellings."""
+    rank = len(sizes)
+    if padding == "valid":
+        return [(0, 0)] * rank
+    if padding == "same":
+        return [same_padding(n, k, s, d) for n, k, s, d in zip(sizes, kernels, strides, dilations)]
+    if isinstance(padding, int):
+        return [(padding, padding)] * rank
+    if len(padding) != rank:
+        hint = ("for padding on each side of a 1-D input write [[before, after]]"
+                if rank == 1 and len(padding) == 2 else
+                "give one entry per spatial axis: a number, or [before, after]")
+        raise LayerError(f"padding has {len(padding)} entries but the input has {rank} spatial "
+                         f"ax{'is' if rank == 1 else 'es'}", key="padding", hint=hint)
+    pairs = []
+    for p in padding:
+        if isinstance(p, int):
+            pairs.append((p, p))
+        elif len(p) == 2:
+            pairs.append((p[0], p[1]))
+        else:
+            raise LayerError(f"a per-side padding is [before, after], got {p}", key="padding")
+    return pairs
+
+
+def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
+          ceil_mode: bool = False, warn: Warn | None = None) -> tuple[Window, ...]:
+    """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a ragged one."""
+    sizes = x[1:]
+    rank = len(sizes)
+    ks = per_axis(kernel, rank, "kernel")
+    ss = per_axis(stride, rank, "stride")
+    ds = per_axis(dilation, rank, "dilation")
+    wins = tuple(Window(n, k, s, lo, hi, d, ceil_mode)
+                 for n, k, s, (lo, hi), d in zip(sizes, ks, ss, pads, ds))
+    for name, w in zip(axis_names(rank), wins):
+        if w.out < 1:
+            raise _empty_output(name, w, x)
+        if w.leftover and warn is not None:
+            warn(_ragged(name, w))
+    return wins
+
+
+def _setting(w: Window) -> str:
+    pad = w.pad_lo if w.pad_lo == w.pad_hi else [w.pad_lo, w.pad_hi]
+    return f"kernel {w.kernel}, stride {w.stride}, padding {pad}, dilation {w.dilation}"
+
+
+def _empty_output(axis: str, w: Window, x: Shape) -> LayerError:
+    need = -(-(w.span - w.size) // 2)
+    return LayerError(
+        f"output {axis} is {w.formula()}, but every size must be at least 1",
+        details=[f"input {fmt_shape(x)}; {_setting(w)}",
+                 f"the kernel spans {w.span} but the padded {axis} is only {w.padded}"],
+        hint=f"a kernel of at most {w.padded}, or padding of at least {need} on each side, "
+             f"keeps the {axis} positive",
+        key="kernel")
+
+
+def _ragged(axis: str, w: Window) -> LayerError:
+    lo, hi = padding_to_tile(w)
+    fit = Window(w.size, w.kernel, w.stride, lo, hi, w.dilation)
+    pad = lo if lo == hi else f"[{lo}, {hi}]"
+    rows = "row" if w.leftover == 1 else "rows"
+    return LayerError(
+        f"the window does not tile the input's {axis}: ({w.size} + {w.pad_lo + w.pad_hi} - "
+        f"{w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; the last {w.leftover} "
+        f"{rows} of the padded input are never visited",
+        details=[_setting(w)],
+        hint=f"padding {pad} would fit: {fit.formula()}", key="stride")
