@@ -6,14 +6,16 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
+import difflib
 import keyword
+import re
 from types import MappingProxyType
 from typing import Any
 
 from pydantic import ValidationError
 
 from .document import SpecFile
-from .errors import Diagnostic, Location, SpecError
+from .errors import Diagnostic, SpecError
 from .graph import INPUT, Network, Node
 from .layers import KINDS, did_you_mean
 from .layers.base import Layer
@@ -61,15 +63,15 @@ class _Builder:
         self.kind_defaults: dict[str, dict] = {}
         self.cache: dict[tuple, Layer] = {}
 
-    def error(self, message: str, path: tuple, **kw) -> None:
-        self.errors.append(Diagnostic("error", message, self.doc.where(path), **kw))
+    def error(self, message: str, path: tuple, at_key: bool = False, **kw) -> None:
+        where = self.doc.where_key(path) if at_key else self.doc.where(path)
+        self.errors.append(Diagnostic("error", message, where, **kw))
 
     def top_level(self) -> SpecFile:
         try:
             return SpecFile.model_validate(self.doc.data)
         except ValidationError as e:
-            for err in e.errors():
-                self._pydantic_error(err, (), "the spec", SpecFile.model_fields)
+            self._pydantic_errors(e, (), "the spec", SpecFile.model_fields)
             raise SpecError(self.errors) from None
 
     def defaults(self, spec: SpecFile) -> None:
@@ -77,15 +79,15 @@ class _Builder:
         for kind, values in spec.defaults.items():
             path = ("defaults", kind)
             if kind not in KINDS:
-                self.error(f"unknown layer kind '{kind}' in defaults", path,
+                self.error(f"unknown layer kind '{kind}' in defaults", path, at_key=True,
                            hint=did_you_mean(kind, KINDS) or _known_kinds())
                 continue
-            fields = KINDS[kind].model_fields
+            fields = [f for f in KINDS[kind].model_fields if f not in ("name", "input", "expect")]
             for key in values:
-                if key not in fields or key in ("name", "input", "expect"):
-                    self.error(f"'{key}' is not a setting of {kind}", path + (key,),
+                if key not in fields:
+                    self.error(f"'{key}' is not a setting of {kind}", path + (key,), at_key=True,
                                hint=did_you_mean(key, fields) or f"{kind} takes: {', '.join(fields)}")
-            self.kind_defaults[kind] = values
+            self.kind_defaults[kind] = {k: v for k, v in values.items() if k in fields}
 
     def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:
         for i, item in enumerate(items):
@@ -121,7 +123,7 @@ class _Builder:
         """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row."""
         for key in item:
             if key not in GROUP_KEYS:
-                self.error(f"'{key}' is not a key of a layer group", path + (key,),
+                self.error(f"'{key}' is not a key of a layer group", path + (key,), at_key=True,
                            hint="a group has `layers:`, and optionally `repeat:` and `name:`")
         layers = item["layers"]
         if not isinstance(layers, list) or not layers:
@@ -129,8 +131,11 @@ class _Builder:
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
         label = str(item.get("name") or f"group@{self.doc.where(path).line}")
+        before = len(self.errors)
         for _ in range(repeat):
             self.items(layers, path + ("layers",), group + (label,))
+            if len(self.errors) > before:
+                return  # each further pass would repeat the same errors
 
     def repeat_count(self, value: Any, path: tuple, size: int) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
@@ -177,8 +182,8 @@ class _Builder:
         try:
             layer = KINDS[kind].model_validate(params)
         except ValidationError as e:
-            for err in e.errors():
-                self._pydantic_error(err, path, kind, KINDS[kind].model_fields, origins)
+            self._pydantic_errors(e, path, kind, KINDS[kind].model_fields, origins,
+                                  layer=f"layer {len(self.nodes) + 1} ({kind})")
             return None
         self.cache[key] = layer
         return layer
@@ -227,27 +232,54 @@ class _Builder:
                        hint="start a new `- ` item for each layer")
             return
         first = next(iter(item))
-        self.error(f"unknown layer kind '{first}'", path + (first,),
+        self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
                    hint=did_you_mean(first, KINDS) or _known_kinds())
 
-    def _pydantic_error(self, err: dict, path: tuple, what: str, fields, origins=None) -> None:
-        loc = err["loc"]
-        key = str(loc[0]) if loc else None
-        where = path + loc
-        if origins and key in origins:
-            where = origins[key] + tuple(loc[1:])
-        typ = err["type"]
-        if typ == "extra_forbidden":
-            hint = did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}"
-            self.error(f"unknown key '{key}' for {what}", where, hint=hint)
-        elif typ == "missing":
-            self.error(f"{what} needs '{key}'", path if origins is not None else where,
-                       hint=f"give `{key}: ...` here" + (f" or under `defaults: {what}:`"
-                                                         if what in KINDS else ""))
-        else:
-            shown = ".".join(str(p) for p in loc)
-            self.error(f"{shown}: {err['msg'].rstrip('.')} (got {_describe(err.get('input'))})",
-                       where)
+    def _pydantic_errors(self, e: ValidationError, path: tuple, what: str, fields,
+                         origins: dict | None = None, layer: str | None = None) -> None:
+        """Translate pydantic's errors: one message per setting, a typo not also "missing"."""
+        by_field: dict[tuple, list[dict]] = {}
+        for err in e.errors():
+            by_field.setdefault(_setting_path(err["loc"]), []).append(err)
+        missing = {loc[0] for loc, errs in by_field.items() if errs[0]["type"] == "missing"}
+        typos = {}
+        for loc, errs in by_field.items():
+            if errs[0]["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(str(loc[0]), list(missing), n=1)
+                typos[loc] = close[0] if close else None
+        for loc, errs in by_field.items():
+            key = str(loc[0]) if loc else None
+            where = origins[key] + loc[1:] if origins and key in origins else path + loc
+            typ = errs[0]["type"]
+            if typ == "missing" and key in typos.values():
+                continue  # reported as the typo that should have named it
+            if typ == "extra_forbidden":
+                hint = (f"did you mean '{typos[loc]}'?" if typos.get(loc) else
+                        did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
+                self.errors.append(Diagnostic("error", f"unknown key '{key}' for {what}",
+                                              self.doc.where_key(where), layer, hint=hint))
+            elif typ == "missing":
+                desc = getattr(fields.get(key), "description", None)
+                self.error(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
+                           path if origins is not None else where, layer=layer,
+                           hint=f"give `{key}: ...` here" + (
+                               f" or under `defaults: {what}:`" if what in KINDS else ""))
+            else:
+                wants = " or ".join(dict.fromkeys(_wants(err["msg"]) for err in errs))
+                shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
+                self.error(f"{shown} {wants} (got {_describe(errs[0].get('input'))})", where,
+                           layer=layer)
+
+
+def _setting_path(loc: tuple) -> tuple:
+    """Drop pydantic's union-member tags (``constrained-int``) from an error location."""
+    return tuple(p for p in loc if isinstance(p, int) or p.isidentifier())
+
+
+def _wants(msg: str) -> str:
+    """pydantic's "Input should be ..." as "should be ..." after the setting's name."""
+    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should", msg.rstrip("."))
+    return msg.replace(" after validation", "")
 
 
 def _freeze(value: Any) -> Any:

@@ -10,7 +10,7 @@ to its :class:`~netspec.errors.Location`, so later stages can point at the offen
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ from .errors import Location, SpecError
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_VALUES = 2_000_000
+MAX_VALUES = 1_000_000
+MAX_DIGITS = 30
 MAX_SCALAR = 10_000
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -44,12 +45,17 @@ class Document:
     data: Any
     locations: dict[tuple, Location]
     file: str
+    key_locations: dict[tuple, Location] = field(default_factory=dict)
 
     def where(self, path: tuple) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
         while path not in self.locations and path:
             path = path[:-1]
         return self.locations.get(path, Location(self.file, 1, 1))
+
+    def where_key(self, path: tuple) -> Location:
+        """The location of the mapping key that ends ``path`` (for unknown-key errors)."""
+        return self.key_locations.get(path) or self.where(path)
 
 
 def read_file(path: str | Path) -> str:
@@ -101,13 +107,14 @@ def load_text(text: str, file: str = "<string>") -> Document:
     if node is None:
         raise SpecError.single("the spec is empty", Location(file, 1, 1),
                                hint="a spec is a mapping with at least `input:` and `layers:`")
+    _check_expansion(node, file)
     builder = _Builder(file)
     data = builder.build(node, ())
     if not isinstance(data, dict):
         raise SpecError.single(f"a spec must be a YAML mapping, not a {_kind(data)}",
                                _mark(node.start_mark, file),
                                hint="start with `name: ...`, `input: [...]` and `layers:`")
-    return Document(data, builder.locations, file)
+    return Document(data, builder.locations, file, builder.key_locations)
 
 
 def _check_depth(text: str, file: str) -> None:
@@ -128,12 +135,40 @@ def _check_depth(text: str, file: str) -> None:
         raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1)) from None
 
 
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Reject alias bombs before building anything: the expanded size, computed on the node
+    graph (where an alias is a shared node) and memoised, so the check itself stays linear.
+    Recursion is safe here: the nesting depth was bounded on the event stream."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 1 + sum(size(c) for c in _children(node))
+            if sizes[id(node)] > MAX_VALUES:
+                raise SpecError.single(
+                    f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
+                    _mark(node.start_mark, file),
+                    hint="YAML aliases that refer to aliases multiply quickly")
+        return sizes[id(node)]
+
+    size(root)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
 class _Builder:
     """Turns composed YAML nodes into plain data, recording locations and counting values."""
 
     def __init__(self, file: str):
         self.file = file
         self.locations: dict[tuple, Location] = {}
+        self.key_locations: dict[tuple, Location] = {}
         self.count = 0
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
@@ -168,6 +203,7 @@ class _Builder:
                 raise SpecError.single(f"duplicate key '{key}' (first given at line {first.line})",
                                        self.where(key_node),
                                        hint="YAML would silently keep only the last one")
+            self.key_locations[path + (key,)] = self.where(key_node)
             out[key] = self.build(value_node, path + (key,))
         return out
 
@@ -178,6 +214,9 @@ class _Builder:
         make = _SCALARS.get(node.tag)
         if make is None:
             raise self._bad_tag(node)
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_DIGITS:
+            raise SpecError.single(f"the number {node.value[:20]}... has {len(node.value):,} "
+                                   "digits; no size in a network is that large", self.where(node))
         try:
             return make(node)
         except ValueError as e:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from .base import Layer
 
@@ -16,6 +17,26 @@ def register(cls: type[Layer]) -> type[Layer]:
     return cls
 
 
+# What other frameworks call our kinds, so their users get pointed to the right name.
+ALIASES = {"linear": "dense", "fc": "dense", "fullyconnected": "dense", "convolution": "conv",
+           "maxpooling": "maxpool", "averagepooling": "avgpool", "globalaveragepooling":
+           "global_avgpool", "adaptiveavgpool": "global_avgpool", "batchnormalization":
+           "batchnorm", "localresponsenorm": "lrn", "norm": "lrn", "leakyrelu": "leaky_relu",
+           "logsoftmax": "log_softmax"}
+
+
+def _normal(word: str) -> str:
+    """conv2d, Conv_2D and Conv2D all read as conv; MaxPool2d as maxpool."""
+    return re.sub(r"[123]d$", "", re.sub(r"[\s_\-]", "", word.lower()))
+
+
 def did_you_mean(word: str, choices) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    """A hint naming the closest choice: typos, other frameworks' names, conv2d for conv."""
+    choices = list(choices)
+    normal = {_normal(c): c for c in choices}
+    key = _normal(word)
+    guess = normal.get(key) or (ALIASES.get(key) if ALIASES.get(key) in choices else None)
+    if guess is None:
+        close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+        guess = close[0] if close else None
+    return f"did you mean '{guess}'?" if guess and guess != word else None

@@ -53,11 +53,17 @@ def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
     ds = per_axis(dilation, rank, "dilation")
     wins = tuple(Window(n, k, s, lo, hi, d, ceil_mode)
                  for n, k, s, (lo, hi), d in zip(sizes, ks, ss, pads, ds))
-    for name, w in zip(axis_names(rank), wins):
+    names = axis_names(rank)
+    for name, w in zip(names, wins):
         if w.out < 1:
             raise _empty_output(name, w, x)
-        if w.leftover and warn is not None:
-            warn(_ragged(name, w))
+    ragged: dict[Window, list[str]] = {}
+    for name, w in zip(names, wins):
+        if w.leftover:
+            ragged.setdefault(w, []).append(name)
+    for w, axes in ragged.items():
+        if warn is not None:
+            warn(_ragged(axes, w))
     return wins
 
 
@@ -77,14 +83,19 @@ def _empty_output(axis: str, w: Window, x: Shape) -> LayerError:
         key="kernel")
 
 
-def _ragged(axis: str, w: Window) -> LayerError:
+_UNITS = {"height": "row", "width": "column", "length": "position", "depth": "slice"}
+
+
+def _ragged(axes: list[str], w: Window) -> LayerError:
     lo, hi = padding_to_tile(w)
     fit = Window(w.size, w.kernel, w.stride, lo, hi, w.dilation)
     pad = lo if lo == hi else f"[{lo}, {hi}]"
-    rows = "row" if w.leftover == 1 else "rows"
+    units = " and ".join(_UNITS.get(a, "position") + ("" if w.leftover == 1 else "s")
+                         for a in axes)
+    verb = "is" if w.leftover == 1 and len(axes) == 1 else "are"
     return LayerError(
-        f"the window does not tile the input's {axis}: ({w.size} + {w.pad_lo + w.pad_hi} - "
-        f"{w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; the last {w.leftover} "
-        f"{rows} of the padded input are never visited",
+        f"the window does not tile the input's {' and '.join(axes)}: ({w.size} + "
+        f"{w.pad_lo + w.pad_hi} - {w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; "
+        f"the last {w.leftover} {units} of the padded input {verb} never visited",
         details=[_setting(w)],
         hint=f"padding {pad} would fit: {fit.formula()}", key="stride")

@@ -1,0 +1,156 @@
+"""Every user mistake: a located message with the arithmetic and a hint, exit 1, no traceback."""
+import re
+
+import pytest
+
+import netspec
+from netspec.cli import main
+from netspec.errors import SpecError
+
+HEAD = "name: t\ninput: [1, 28, 28]\nlayers:\n"
+
+
+def errors_of(text: str, strict: bool = False):
+    with pytest.raises(SpecError) as info:
+        netspec.analyze(text, strict=strict)
+    return [d for d in info.value.diagnostics if d.severity == "error"]
+
+
+# (layers YAML, expected line:col, regex the message must match, regex the hint must match)
+CASES = {
+    "kernel larger than padded input": (
+        "  - conv: {filters: 8, kernel: 31, stride: 2, name: down}\n", "4:32",
+        r"layer 1 'down' \(conv\): output height is floor\(\(28 \+ 2\*0 - 31\) / 2\) \+ 1 = 0",
+        r"kernel of at most 28, or padding of at least 2"),
+    "dense on unflattened input": (
+        "  - conv: {filters: 8, kernel: 3}\n  - dense: 10\n", "5:5",
+        r"layer 2 'dense1' \(dense\): dense needs a flat input .* got \(8, 26, 26\)",
+        r"add `- flatten` before this layer \(5,408 features\)"),
+    "zero size": (
+        "  - maxpool: 2\n  - maxpool: 2\n  - maxpool: 2\n  - maxpool: 2\n  - maxpool: 2\n",
+        "8:14", r"layer 5 'maxpool5'.*floor\(\(1 \+ 2\*0 - 2\) / 2\) \+ 1 = 0", r"kernel of at most 1"),
+    "unknown kind": ("  - convolution: 8\n", "4:5", r"unknown layer kind 'convolution'",
+                     r"did you mean 'conv'"),
+    "unknown key": ("  - conv: {filters: 8, kernal: 3}\n", "4:24",
+                    r"layer 1 \(conv\): unknown key 'kernal' for conv", r"did you mean 'kernel'"),
+    "negative filters": ("  - conv: {filters: -8, kernel: 3}\n", "4:21",
+                         r"filters should be greater than or equal to 1 \(got -8\)", None),
+    "float stride": ("  - conv: {filters: 8, kernel: 3, stride: 1.5}\n", "4:43",
+                     r"stride should be a valid integer", None),
+    "missing setting": ("  - conv: 8\n", "4:5", r"conv needs 'kernel'",
+                        r"defaults: conv:"),
+    "too many kernel values": ("  - conv: {filters: 8, kernel: [3, 3, 3]}\n", "4:32",
+                               r"kernel has 3 values but the input has 2 spatial axes", None),
+    "groups do not divide": ("  - conv: {filters: 6, kernel: 3, groups: 4}\n", "4:43",
+                             r"groups=4 does not divide the 1 input channels", None),
+    "pool padding over half": ("  - maxpool: {kernel: 2, padding: 2}\n", "4:35",
+                               r"padding 2 is more than half the pool size 2", r"at most 1"),
+    "conv on flat input": ("  - flatten\n  - conv: {filters: 8, kernel: 3}\n", "5:5",
+                           r"conv needs a channels-first input with spatial axes, got \(784,\)",
+                           r"before flatten"),
+    "duplicate name": ("  - relu: {name: a}\n  - relu: {name: a}\n", "5:18",
+                       r"the name 'a' is already used by layer 1 'a' \(relu\) at line 4",
+                       r"unique"),
+    "reserved name": ("  - relu: {name: forward}\n", "4:18", r"'forward' cannot be a layer name",
+                      None),
+    "unknown reference": ("  - relu: {name: a}\n  - relu: {input: b}\n", "5:19",
+                          r"input 'b' is not the name of any layer", None),
+    "later reference": ("  - relu: {input: b}\n  - relu: {name: b}\n", "4:19",
+                        r"input 'b' is defined later", None),
+    "two kinds in one item": ("  - {conv: 8, relu: null}\n", "4:5",
+                              r"one layer item names 2 kinds \(conv, relu\)", r"new `- ` item"),
+    "value for a kind without one": ("  - flatten: 3\n", "4:14", r"flatten takes no value", None),
+    "expected shape": ("  - conv: {filters: 4, kernel: 3, expect: {shape: [4, 28, 28]}}\n", "4:43",
+                       r"expected output shape \(4, 28, 28\), got \(4, 26, 26\)", None),
+    "expected params": ("  - conv: {filters: 4, kernel: 3, expect: {params: 36}}\n", "4:43",
+                        r"expected 36 parameters, got 40", None),
+    "bad repeat": ("  - relu: null\n    repeat: 0\n", "5:13",
+                   r"repeat must be a whole number from 1 to 10,000, got 0", None),
+    "huge repeat": ("  - repeat: 10000\n    layers: [relu, relu, relu, relu, relu, relu, relu, "
+                    "relu, relu, relu, relu]\n", "4:13", r"would exceed the limit of 100,000", None),
+}
+
+
+@pytest.mark.parametrize("layers, where, message, hint", CASES.values(), ids=CASES.keys())
+def test_layer_errors(layers, where, message, hint):
+    first = errors_of(HEAD + layers)[0]
+    assert f"{first.location.line}:{first.location.col}" == where
+    assert re.search(message, first.format()), first.format()
+    if hint:
+        assert first.hint and re.search(hint, first.hint), first.hint
+
+
+@pytest.mark.parametrize("word, kind", [("conv2d", "conv"), ("Conv2D", "conv"),
+                                        ("MaxPool2d", "maxpool"), ("linear", "dense"),
+                                        ("BatchNormalization", "batchnorm"), ("rleu", "relu")])
+def test_other_frameworks_names_are_suggested(word, kind):
+    (e,) = errors_of(HEAD + f"  - {word}: 8\n")
+    assert e.hint == f"did you mean '{kind}'?"
+
+
+def test_one_dimensional_padding_pair_needs_nesting():
+    (e,) = errors_of("input: [1, 5]\nlayers:\n  - conv: {filters: 1, kernel: 2, padding: [0, 1]}\n")
+    assert "padding has 2 entries but the input has 1 spatial axis" in e.message
+    assert "[[before, after]]" in e.hint
+
+
+def test_all_schema_errors_of_a_file_are_reported_together():
+    errs = errors_of(HEAD + "  - conv: {filters: 0, kernel: 3}\n  - dense: {units: 0}\n"
+                            "  - maxpol: 2\n")
+    assert [e.location.line for e in errs] == [4, 5, 6]
+
+
+def test_network_expectations():
+    text = HEAD + "  - flatten\n  - dense: 10\nexpect:\n  output_shape: [5]\n  params: 100\n" \
+                  "  max_params: 1000\n"
+    errs = errors_of(text)
+    messages = [e.message for e in errs]
+    assert "the network's output shape is (10,), expected (5,)" in messages
+    assert "the network has 7,850 parameters, expected 100 (off by +7,750)" in messages
+    assert any("over the budget of 1,000 by 6,850" in m for m in messages)
+    budget = next(e for e in errs if "budget" in e.message)
+    assert budget.location.line == 9 and "dense1" in budget.hint
+
+
+def test_defaults_typo_is_located_in_defaults():
+    errs = errors_of("input: [1, 8, 8]\ndefaults:\n  conv: {kernal: 3}\nlayers:\n"
+                     "  - conv: {filters: 2, kernel: 3}\n")
+    assert [(e.location.line, e.message) for e in errs] == [(3, "'kernal' is not a setting of conv")]
+
+
+def test_strict_turns_warnings_into_errors():
+    text = "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n"
+    assert netspec.analyze(text).warnings
+    (e,) = errors_of(text, strict=True)
+    assert "2.33" in e.message
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["check", "specs/lenet5.yaml"], 0),
+    (["check", "specs/lenet5.yaml", "examples/ragged_stride3.yaml"], 0),
+    (["check", "--strict", "examples/ragged_stride3.yaml"], 1),
+    (["check", "missing.yaml"], 1),
+    (["check"], 2),
+    (["check", "--format", "xml", "specs/lenet5.yaml"], 2),
+    (["report", "specs/lenet5.yaml", "--batch", "0"], 2),
+    (["report", "specs/lenet5.yaml", "--dtype", "int8"], 2),
+    (["frobnicate"], 2),
+    (["kinds", "convv"], 2),
+])
+def test_exit_codes(argv, code, capsys):
+    try:
+        assert main(argv) == code
+    except SystemExit as e:  # argparse exits for usage errors
+        assert e.code == code
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_prints_located_error(tmp_path, capsys):
+    bad = tmp_path / "hw3.yaml"
+    bad.write_text("name: hw3\ninput: [64, 7, 7]\nlayers:\n"
+                   "  - conv: {filters: 8, kernel: 9, stride: 2, name: down2}\n")
+    assert main(["check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:4:32: error: layer 1 'down2' (conv): output height is " \
+           "floor((7 + 2*0 - 9) / 2) + 1 = 0, but every size must be at least 1" in out
+    assert "hint: a kernel of at most 7, or padding of at least 1" in out
