@@ -7,10 +7,9 @@ under ``strict`` they are errors. Expectations a spec states are checked last.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
-
 from .errors import Diagnostic, LayerError, SpecError
 from .graph import INPUT, Network, Node
+from .layers.base import Layer
 from .memory import DTYPES, Memory, estimate
 from .shapes import Shape, fmt_shape, numel
 
@@ -119,17 +118,18 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
     warnings: list[Diagnostic] = []
     shapes: dict[str, Shape] = {INPUT: network.input_shape}
     records: list[LayerRecord] = []
+    rules = _Rules()
     for node in network.nodes:
         if any(ref not in shapes for ref in node.inputs):
             continue  # an earlier error already explains why this input has no shape
-        inputs = [shapes[ref] for ref in node.inputs]
-        found: list[LayerError] = []
-        try:
-            out = node.layer.infer(inputs, found.append)
-            record = _record(node, inputs, out)
-        except LayerError as e:
-            errors.append(_located(node, e, "error"))
+        facts = rules(node.layer, tuple(shapes[ref] for ref in node.inputs))
+        if isinstance(facts, LayerError):
+            errors.append(_located(node, facts, "error"))
             continue
+        out, c, label, found = facts
+        record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
+                             0 if node.layer.is_view else numel(out), c.weights, c.biases,
+                             c.state, c.macs, node.group)
         warnings += [_located(node, w, "error" if strict else "warning") for w in found]
         errors += _layer_expectations(node, record)
         shapes[node.name] = out
@@ -143,12 +143,27 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
     return Analysis(network, tuple(records), tuple(warnings))
 
 
-def _record(node: Node, inputs: Sequence[Shape], out: Shape) -> LayerRecord:
-    layer = node.layer
-    c = layer.counts(inputs, out)
-    return LayerRecord(node.index, node.name, node.kind, layer.label(inputs), node.inputs,
-                       tuple(out), 0 if layer.is_view else numel(out),
-                       c.weights, c.biases, c.state, c.macs, node.group)
+class _Rules:
+    """A kind's rules are pure functions of its settings and input shapes, so a layer repeated
+    on the same shapes (VGG's blocks, ResNet's stages) is worked out once."""
+
+    def __init__(self):
+        self.memo: dict[tuple, tuple | LayerError] = {}
+
+    def __call__(self, layer: Layer, inputs: tuple[Shape, ...]):
+        key = (id(layer), inputs)
+        if key not in self.memo:
+            self.memo[key] = self._apply(layer, inputs)
+        return self.memo[key]
+
+    @staticmethod
+    def _apply(layer: Layer, inputs: tuple[Shape, ...]):
+        found: list[LayerError] = []
+        try:
+            out = tuple(layer.infer(inputs, found.append))
+            return out, layer.counts(inputs, out), layer.label(inputs), found
+        except LayerError as e:
+            return e
 
 
 def _located(node: Node, e: LayerError, severity: str) -> Diagnostic:

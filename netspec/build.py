@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -176,7 +177,7 @@ class _Builder:
         return params, origins
 
     def validate(self, kind: str, params: dict, origins: dict, path: tuple) -> Layer | None:
-        key = (kind, _freeze(params))
+        key = (kind, repr(params))  # exact enough for a cache: 1, 1.0 and True differ
         if key in self.cache:
             return self.cache[key]
         try:
@@ -193,13 +194,12 @@ class _Builder:
         kind = layer.kind
         self.counters[kind] = self.counters.get(kind, 0) + 1
         name = name or f"{kind}{self.counters[kind]}"
-        key_locs = {k: self.doc.where(p) for k, p in origins.items()}
+        key_locs = _KeyLocations(self.doc, origins)
         index = len(self.nodes) + 1
         inputs = _as_tuple(layer.input)
         if not inputs:
             inputs = (self.nodes[-1].name if self.nodes else INPUT,)
-        self.nodes.append(Node(index, name, layer, inputs, self.doc.where(path),
-                               MappingProxyType(key_locs), group))
+        self.nodes.append(Node(index, name, layer, inputs, self.doc.where(path), key_locs, group))
 
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
@@ -282,12 +282,20 @@ def _wants(msg: str) -> str:
     return msg.replace(" after validation", "")
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("__list__",) + tuple(_freeze(v) for v in value)
-    return (type(value).__name__, value)
+class _KeyLocations(Mapping):
+    """Where each setting of a layer was written, looked up only when an error needs it."""
+
+    def __init__(self, doc: Document, origins: dict[str, tuple]):
+        self.doc, self.origins = doc, origins
+
+    def __getitem__(self, key: str):
+        return self.doc.where(self.origins[key])
+
+    def __iter__(self):
+        return iter(self.origins)
+
+    def __len__(self) -> int:
+        return len(self.origins)
 
 
 def _as_tuple(value) -> tuple[str, ...]:

@@ -35,7 +35,6 @@ _SCALARS = {
 }
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
-Path_ = tuple  # a path into the document: keys and list indices
 
 
 @dataclass
@@ -43,19 +42,21 @@ class Document:
     """A loaded spec: its data, where each value was written, and its file name."""
 
     data: Any
-    locations: dict[tuple, Location]
+    locations: dict[tuple, tuple[int, int]]  # path -> (line, col); Locations made on demand
     file: str
-    key_locations: dict[tuple, Location] = field(default_factory=dict)
+    key_locations: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: tuple) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
         while path not in self.locations and path:
             path = path[:-1]
-        return self.locations.get(path, Location(self.file, 1, 1))
+        return Location(self.file, *self.locations.get(path, (1, 1)))
 
     def where_key(self, path: tuple) -> Location:
         """The location of the mapping key that ends ``path`` (for unknown-key errors)."""
-        return self.key_locations.get(path) or self.where(path)
+        if path in self.key_locations:
+            return Location(self.file, *self.key_locations[path])
+        return self.where(path)
 
 
 def read_file(path: str | Path) -> str:
@@ -97,140 +98,204 @@ def load_text(text: str, file: str = "<string>") -> Document:
     """Parse YAML text into a :class:`Document`, within the limits above."""
     if len(text) > MAX_BYTES:
         raise SpecError.single(f"the spec is {len(text):,} characters; the limit is {MAX_BYTES:,}")
-    _check_depth(text, file)
+    builder = _Builder(file)
     try:
-        node = yaml.compose(text, Loader=Loader)
+        data = builder.run(yaml.parse(text, Loader=Loader))
     except yaml.MarkedYAMLError as e:
         raise SpecError.single(_yaml_message(e), _mark(e.problem_mark or e.context_mark, file)) from None
     except yaml.YAMLError as e:
         raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1)) from None
-    if node is None:
+    if data is _EMPTY:
         raise SpecError.single("the spec is empty", Location(file, 1, 1),
                                hint="a spec is a mapping with at least `input:` and `layers:`")
-    _check_expansion(node, file)
-    builder = _Builder(file)
-    data = builder.build(node, ())
     if not isinstance(data, dict):
         raise SpecError.single(f"a spec must be a YAML mapping, not a {_kind(data)}",
-                               _mark(node.start_mark, file),
+                               Location(file, *builder.locations.get((), (1, 1))),
                                hint="start with `name: ...`, `input: [...]` and `layers:`")
     return Document(data, builder.locations, file, builder.key_locations)
 
 
-def _check_depth(text: str, file: str) -> None:
-    """Reject deep nesting on the event stream, which uses no recursion."""
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise SpecError.single(f"the YAML nests deeper than {MAX_DEPTH} levels",
-                                           _mark(event.start_mark, file))
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.MarkedYAMLError as e:
-        raise SpecError.single(_yaml_message(e), _mark(e.problem_mark or e.context_mark, file)) from None
-    except yaml.YAMLError as e:
-        raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1)) from None
+_EMPTY = object()
+_NO_KEY = object()
+_COLLECTION_TAGS = (None, "!", _SEQ, _MAP)
 
 
-def _check_expansion(root: yaml.Node, file: str) -> None:
-    """Reject alias bombs before building anything: the expanded size, computed on the node
-    graph (where an alias is a shared node) and memoised, so the check itself stays linear.
-    Recursion is safe here: the nesting depth was bounded on the event stream."""
-    sizes: dict[int, int] = {}
+class _Frame:
+    """An open sequence or mapping while the event stream is read."""
 
-    def size(node: yaml.Node) -> int:
-        if id(node) not in sizes:
-            sizes[id(node)] = 1 + sum(size(c) for c in _children(node))
-            if sizes[id(node)] > MAX_VALUES:
-                raise SpecError.single(
-                    f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
-                    _mark(node.start_mark, file),
-                    hint="YAML aliases that refer to aliases multiply quickly")
-        return sizes[id(node)]
+    __slots__ = ("value", "path", "key", "anchor", "size")
 
-    size(root)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return node.value
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
+    def __init__(self, value, path: tuple, anchor: str | None):
+        self.value, self.path, self.anchor = value, path, anchor
+        self.key = _NO_KEY  # in a mapping: the key waiting for its value
+        self.size = 1
 
 
 class _Builder:
-    """Turns composed YAML nodes into plain data, recording locations and counting values."""
+    """Builds plain data straight from PyYAML's C event stream, in one pass and no recursion.
+
+    PyYAML's own composer and resolver cost most of the load time; here scalars are resolved
+    by the same YAML 1.1 rules (a fast path for names), nesting is bounded as it opens, and an
+    alias shares the value built for its anchor, so an alias bomb is counted, never expanded.
+    """
 
     def __init__(self, file: str):
         self.file = file
-        self.locations: dict[tuple, Location] = {}
-        self.key_locations: dict[tuple, Location] = {}
+        self.locations: dict[tuple, tuple[int, int]] = {}
+        self.key_locations: dict[tuple, tuple[int, int]] = {}
+        self.anchors: dict[str, tuple[object, int]] = {}
         self.count = 0
+        self.stack: list[_Frame] = []
+        self.root = _EMPTY
+        self.documents = 0
 
-    def build(self, node: yaml.Node, path: tuple) -> Any:
-        self.count += 1
+    def run(self, events) -> object:
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                self.scalar(event)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self.open(event, {} if kind is yaml.MappingStartEvent else [])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = self.stack.pop()
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, frame.size)
+                self.attach(frame.value, frame.size, None)
+            elif kind is yaml.AliasEvent:
+                self.alias(event)
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.error("a spec is one YAML document; found a second `---`", event)
+        return self.root
+
+    def open(self, event, value) -> None:
+        if event.tag not in _COLLECTION_TAGS:
+            raise self._bad_tag(event.tag, event)
+        if self.stack and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is _NO_KEY:
+            raise self.error("mapping keys must be plain names", event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.error(f"the YAML nests deeper than {MAX_DEPTH} levels", event)
+        path = self.child_path()
+        self.locate(path, event)
+        self.stack.append(_Frame(value, path, event.anchor))
+
+    def scalar(self, event) -> None:
+        value = self.resolve(event)
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None and isinstance(parent.value, dict) and parent.key is _NO_KEY:
+            self.set_key(parent, value, event)
+            return
+        self.locate(self.child_path(), event)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self.attach(value, 1, event)
+
+    def alias(self, event) -> None:
+        if event.anchor not in self.anchors:
+            raise self.error(f"unknown alias *{event.anchor}", event)
+        value, size = self.anchors[event.anchor]
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None and isinstance(parent.value, dict) and parent.key is _NO_KEY:
+            raise self.error("mapping keys must be plain names", event)
+        self.locate(self.child_path(), event)
+        self.attach(value, size, event)
+
+    def attach(self, value, size: int, event) -> None:
+        """Put a finished value into its parent, counting what aliases would expand to."""
+        self.count += size
         if self.count > MAX_VALUES:
             raise SpecError.single(
                 f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
-                self.where(node), hint="YAML aliases that refer to aliases multiply quickly")
-        self.locations[path] = self.where(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-            return self._mapping(node, path)
-        raise self._bad_tag(node)
+                Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
+                hint="YAML aliases that refer to aliases multiply quickly")
+        if not self.stack:
+            self.root = value
+            return
+        parent = self.stack[-1]
+        parent.size += size
+        if isinstance(parent.value, list):
+            parent.value.append(value)
+        else:
+            parent.value[parent.key] = value
+            parent.key = _NO_KEY
 
-    def _mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
-        out: dict = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SpecError.single("YAML merge keys (<<) are not supported",
-                                       self.where(key_node),
-                                       hint="use the spec's `defaults:` section to share settings")
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SpecError.single("mapping keys must be plain names", self.where(key_node))
-            key = self._scalar(key_node)
-            if not isinstance(key, str):
-                key = str(key)
-            if key in out:
-                first = self.locations[path + (key,)]
-                raise SpecError.single(f"duplicate key '{key}' (first given at line {first.line})",
-                                       self.where(key_node),
-                                       hint="YAML would silently keep only the last one")
-            self.key_locations[path + (key,)] = self.where(key_node)
-            out[key] = self.build(value_node, path + (key,))
-        return out
+    def set_key(self, parent: _Frame, key, event) -> None:
+        key = key if isinstance(key, str) else str(key)
+        path = parent.path + (key,)
+        if key in parent.value:
+            first_line = self.key_locations[path][0]
+            raise self.error(f"duplicate key '{key}' (first given at line {first_line})", event,
+                             hint="YAML would silently keep only the last one")
+        self.key_locations[path] = self.where(event)
+        parent.key = key
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        if len(node.value) > MAX_SCALAR:
-            raise SpecError.single(f"a value of {len(node.value):,} characters is too long "
-                                   f"(limit {MAX_SCALAR:,})", self.where(node))
-        make = _SCALARS.get(node.tag)
+    def child_path(self) -> tuple:
+        if not self.stack:
+            return ()
+        parent = self.stack[-1]
+        if isinstance(parent.value, list):
+            return parent.path + (len(parent.value),)
+        return parent.path + (parent.key,)
+
+    def locate(self, path: tuple, event) -> None:
+        self.locations[path] = self.where(event)
+
+    def resolve(self, event):
+        """A scalar's value by YAML 1.1's rules (as PyYAML's safe loader), tags checked."""
+        text = event.value
+        if len(text) > MAX_SCALAR:
+            raise self.error(f"a value of {len(text):,} characters is too long "
+                             f"(limit {MAX_SCALAR:,})", event)
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain, _quoted = event.implicit
+            if not plain:
+                return text
+            if text.isidentifier() and text not in _WORDS:
+                return text  # a plain name: the common case, no regex needed
+            if text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(self.check_digits(text, event))
+            tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+        if tag == _MERGE:
+            raise self.error("YAML merge keys (<<) are not supported", event,
+                             hint="use the spec's `defaults:` section to share settings")
+        make = _SCALARS.get(tag)
         if make is None:
-            raise self._bad_tag(node)
-        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_DIGITS:
-            raise SpecError.single(f"the number {node.value[:20]}... has {len(node.value):,} "
-                                   "digits; no size in a network is that large", self.where(node))
+            raise self._bad_tag(tag, event)
+        if tag == "tag:yaml.org,2002:int":
+            self.check_digits(text, event)
         try:
-            return make(node)
+            return make(yaml.ScalarNode(tag, text))
         except ValueError as e:
-            raise SpecError.single(f"cannot read the number {node.value[:40]!r}: {e}",
-                                   self.where(node)) from None
+            raise self.error(f"cannot read the number {text[:40]!r}: {e}", event) from None
 
-    def _bad_tag(self, node: yaml.Node) -> SpecError:
-        return SpecError.single(
-            f"the YAML tag {node.tag} is not allowed", self.where(node),
+    def check_digits(self, text: str, event) -> str:
+        if len(text) > MAX_DIGITS:
+            raise self.error(f"the number {text[:20]}... has {len(text):,} digits; no size in a "
+                             "network is that large", event)
+        return text
+
+    def _bad_tag(self, tag: str, event) -> SpecError:
+        return self.error(
+            f"the YAML tag {tag} is not allowed", event,
             hint="specs hold plain numbers, strings, lists and mappings; tags that construct "
                  "objects are never executed")
 
-    def where(self, node: yaml.Node) -> Location:
-        return _mark(node.start_mark, self.file)
+    def error(self, message: str, event, hint: str | None = None) -> SpecError:
+        return SpecError.single(message, _mark(event.start_mark, self.file), hint=hint)
+
+    @staticmethod
+    def where(event) -> tuple[int, int]:
+        mark = event.start_mark
+        return mark.line + 1, mark.column + 1
+
+
+_resolver = yaml.resolver.Resolver()
+_MERGE = "tag:yaml.org,2002:merge"
+# Plain words YAML 1.1 reads as booleans or null, which the fast path must not take as names.
+_WORDS = frozenset(w for b in ("yes", "no", "true", "false", "on", "off", "y", "n", "null")
+                   for w in (b, b.title(), b.upper()))
 
 
 def _mark(mark: Any, file: str) -> Location:
