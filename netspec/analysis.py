@@ -124,7 +124,7 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
             continue  # an earlier error already explains why this input has no shape
         facts = rules(node.layer, tuple(shapes[ref] for ref in node.inputs))
         if isinstance(facts, LayerError):
-            errors.append(_located(node, facts, "error"))
+            errors.append(_located(node, facts, "error", _input_details(network, node, shapes)))
             continue
         out, c, label, found = facts
         record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
@@ -166,9 +166,19 @@ class _Rules:
             return e
 
 
-def _located(node: Node, e: LayerError, severity: str) -> Diagnostic:
+def _located(node: Node, e: LayerError, severity: str, extra: tuple[str, ...] = ()) -> Diagnostic:
     return Diagnostic(severity, e.message, node.where(e.key), node.describe(),
-                      tuple(e.details), e.hint)
+                      tuple(e.details) + extra, e.hint)
+
+
+def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...]:
+    """For a layer with several inputs: each one's name, shape and line."""
+    if len(node.inputs) < 2:
+        return ()
+    lines = {n.name: n.location.line for n in network.nodes}
+    return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
+                 + (f" (line {lines[ref]})" if ref in lines else " (the network input)")
+                 for ref in node.inputs)
 
 
 def _layer_expectations(node: Node, r: LayerRecord) -> list[Diagnostic]:

@@ -15,16 +15,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .blocks import MAX_BLOCK_DEPTH, BindError, bind, substitute
 from .document import SpecFile
 from .errors import Diagnostic, SpecError
 from .graph import INPUT, Network, Node
 from .layers import KINDS, did_you_mean
 from .layers.base import Layer
+from .scope import BLOCK_INPUT, Scope, Scopes
 from .source import Document
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
-GROUP_KEYS = {"repeat", "layers", "name"}
+GROUP_KEYS = {"repeat", "layers", "name", "input"}
+USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
 # nn.Module attributes a submodule name would shadow (tests check this list against torch).
 RESERVED = frozenset({
     "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
@@ -45,6 +48,7 @@ def build(doc: Document) -> Network:
     b = _Builder(doc)
     spec = b.top_level()
     b.defaults(spec)
+    b.check_blocks(spec)
     b.items(spec.layers, ("layers",), group=())
     b.resolve_inputs()
     if b.errors:
@@ -60,9 +64,12 @@ class _Builder:
         self.doc = doc
         self.errors: list[Diagnostic] = []
         self.nodes: list[Node] = []
-        self.counters: dict[str, int] = {}
         self.kind_defaults: dict[str, dict] = {}
         self.cache: dict[tuple, Layer] = {}
+        self.scopes = Scopes()
+        self.blocks: dict = {}
+        self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
+        self.pending_input: str | None = None  # what the next layer reads, if not the last one
 
     def error(self, message: str, path: tuple, at_key: bool = False, **kw) -> None:
         where = self.doc.where_key(path) if at_key else self.doc.where(path)
@@ -105,10 +112,12 @@ class _Builder:
             return
         if "layers" in item:
             return self.group(item, path, group)
-        kinds = [k for k in item if k in KINDS]
+        kinds = [k for k in item if k in KINDS or k in self.blocks]
         if len(kinds) != 1:
             return self._no_single_kind(item, kinds, path)
         kind = kinds[0]
+        if kind in self.blocks:
+            return self.use_block(kind, item, path, group)
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), 1)
         params, origins = self.params(kind, item, path)
         if params is None:
@@ -119,6 +128,66 @@ class _Builder:
         for r in range(repeat):
             name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
             self.add_node(layer, name, path, origins, group)
+
+    def check_blocks(self, spec: SpecFile) -> None:
+        for name in spec.blocks:
+            if name in KINDS:
+                self.error(f"the block '{name}' has the name of a layer kind", ("blocks", name),
+                           at_key=True, hint="give the block another name")
+            elif not name.isidentifier():
+                self.error(f"'{name}' cannot be a block name", ("blocks", name), at_key=True,
+                           hint="use letters, digits and _")
+        self.blocks = {k: v for k, v in spec.blocks.items() if k not in KINDS}
+
+    def use_block(self, name: str, item: dict, path: tuple, group: tuple[str, ...]) -> None:
+        """Expand one use of a block: its layers, with arguments bound, in a scope of its own."""
+        value = item[name]
+        if value is not None and not isinstance(value, dict):
+            self.error(f"a block takes a mapping of arguments, not {_describe(value)}",
+                       path + (name,), hint=f"write `- {name}: {{param: value, ...}}`")
+            return
+        args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
+        use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
+        if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
+            chain = " -> ".join(self.expanding + [name])
+            self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
+                       f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path)
+            return
+        try:
+            values = bind(name, self.blocks[name], args)
+        except BindError as e:
+            where = path + (name, e.key) if e.key and value and e.key in value else (
+                path + (e.key,) if e.key else path)
+            self.error(e.message, where, at_key=e.key is not None, hint=e.hint)
+            return
+        unknown: list[str] = []
+        layers = substitute(self.blocks[name].layers, values, unknown)
+        for ref in dict.fromkeys(unknown):
+            self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
+                       ("blocks", name), at_key=True,
+                       hint=did_you_mean(ref[1:], self.blocks[name].params) or
+                       f"declare it under `blocks: {name}: params:`")
+        if unknown:
+            return
+        repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
+        for r in range(repeat):
+            local = use.get("name") if repeat == 1 else (
+                f"{use['name']}_{r + 1}" if use.get("name") else None)
+            self.expand(name, layers, local, use.get("input") if r == 0 else None, path, group)
+
+    def expand(self, name: str, layers: list, local: str | None, input_ref, path: tuple,
+               group: tuple[str, ...]) -> None:
+        full = self.scopes.claim(self.scopes.local_name(name, local))
+        source = self.input_of(_as_tuple(input_ref), path)[0]
+        self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True))
+        self.expanding.append(name)
+        self.pending_input = source
+        first = len(self.nodes)
+        self.items(layers, ("blocks", name, "layers"), group + (full,))
+        self.expanding.pop()
+        self.scopes.pop()
+        if len(self.nodes) > first:
+            self.scopes.alias(full.rsplit(".", 1)[-1], self.nodes[-1].name)
 
     def group(self, item: dict, path: tuple, group: tuple[str, ...]) -> None:
         """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row."""
@@ -131,12 +200,26 @@ class _Builder:
             self.error("a group's `layers:` must be a non-empty list", path + ("layers",))
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
-        label = str(item.get("name") or f"group@{self.doc.where(path).line}")
-        before = len(self.errors)
+        name = item.get("name")
+        if name is not None and not (isinstance(name, str) and name.isidentifier()):
+            self.error(f"a group's name must be a Python identifier, got {_describe(name)}",
+                       path + ("name",))
+            return
+        if "input" in item:
+            self.pending_input = self.input_of(_as_tuple(item["input"]), path)[0]
+        label = f"group@{self.doc.where(path).line}"
+        if name:
+            label = self.scopes.claim(name)
+            self.scopes.push(Scope(prefix=label + ".", numbered=True))
+        before, first = len(self.errors), len(self.nodes)
         for _ in range(repeat):
             self.items(layers, path + ("layers",), group + (label,))
             if len(self.errors) > before:
-                return  # each further pass would repeat the same errors
+                break  # each further pass would repeat the same errors
+        if name:
+            self.scopes.pop()
+            if len(self.nodes) > first:
+                self.scopes.alias(name, self.nodes[-1].name)
 
     def repeat_count(self, value: Any, path: tuple, size: int) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
@@ -191,15 +274,27 @@ class _Builder:
 
     def add_node(self, layer: Layer, name: str | None, path: tuple, origins: dict,
                  group: tuple[str, ...]) -> None:
-        kind = layer.kind
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        name = name or f"{kind}{self.counters[kind]}"
+        inputs = self.input_of(_as_tuple(layer.input), path)
+        full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
         key_locs = _KeyLocations(self.doc, origins)
-        index = len(self.nodes) + 1
-        inputs = _as_tuple(layer.input)
-        if not inputs:
-            inputs = (self.nodes[-1].name if self.nodes else INPUT,)
-        self.nodes.append(Node(index, name, layer, inputs, self.doc.where(path), key_locs, group))
+        self.nodes.append(Node(len(self.nodes) + 1, full, layer, inputs, self.doc.where(path),
+                               key_locs, group))
+
+    def input_of(self, refs: tuple[str, ...], path: tuple) -> tuple[str, ...]:
+        """Full names of what a layer reads: its references, or else the previous layer."""
+        if not refs:
+            pending, self.pending_input = self.pending_input, None
+            return (pending or (self.nodes[-1].name if self.nodes else INPUT),)
+        self.pending_input = None
+        resolved = []
+        for ref in refs:
+            full = self.scopes.resolve(ref)
+            if full is None:
+                self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
+                           path, hint="name the layer to read instead")
+                full = INPUT
+            resolved.append(full)
+        return tuple(resolved)
 
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
@@ -211,7 +306,7 @@ class _Builder:
                     "error", f"the name '{node.name}' is already used by {first.describe()} "
                     f"at line {first.location.line}", node.where("name"), node.describe(),
                     hint="layer names must be unique"))
-            elif keyword.iskeyword(node.name) or node.name in RESERVED:
+            elif any(keyword.iskeyword(p) or p in RESERVED for p in node.name.split(".")):
                 self.errors.append(Diagnostic(
                     "error", f"'{node.name}' cannot be a layer name (it is reserved in Python "
                     "or PyTorch)", node.where("name"), node.describe(), hint="choose another name"))

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .blocks import BlockDef
 from .layers.base import NonNeg, Size
 
 
@@ -27,5 +28,7 @@ class SpecFile(BaseModel):
                               description="[C], [C, L], [C, H, W] or [C, D, H, W]")
     defaults: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="settings per layer kind, e.g. conv: {kernel: 3}")
+    blocks: dict[str, BlockDef] = Field(
+        default_factory=dict, description="reusable blocks: name -> {params, layers}")
     layers: list[Any] = Field(min_length=1, description="layer items, in order")
     expect: NetworkExpect | None = None

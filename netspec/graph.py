@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from .document import NetworkExpect
 from .errors import Location
 from .layers.base import Layer
 from .shapes import Shape
+
+if TYPE_CHECKING:
+    from .document import NetworkExpect
 
 INPUT = "input"  # the name by which layers refer to the network's input
 

@@ -67,6 +67,15 @@ class Window:
         room = self.padded - self.span
         return 0 if room < 0 or self.ceil_mode else room % self.stride
 
+    @property
+    def lost(self) -> int:
+        """Real input positions after the last window that no window visits: the leftover
+        beyond the trailing padding (ResNet's 3x3 stride-2 pad-1 conv on an even size skips
+        only padding). A stride longer than the kernel skips positions by design: 0 then."""
+        if self.stride > self.span:
+            return 0
+        return max(0, self.leftover - self.pad_hi)
+
     def formula(self) -> str:
         """The arithmetic with the numbers filled in, e.g. ``floor((7 + 2*0 - 3) / 3) + 1 = 2``."""
         pad = (f"2*{self.pad_lo}" if self.pad_lo == self.pad_hi

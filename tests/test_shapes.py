@@ -37,6 +37,13 @@ def test_padding_to_tile_removes_leftover(n, k, s, p):
         assert fitted.leftover == 0 and lo >= p and hi >= p
 
 
+def test_only_real_rows_count_as_lost():
+    assert Window(7, 3, 3).lost == 1  # seed 001: the last real row is skipped
+    assert Window(32, 3, 2, 1, 1).lost == 0  # ResNet: only a row of padding is skipped
+    assert Window(9, 3, 3, 1, 1).lost == 1
+    assert Window(56, 1, 2).lost == 0  # a 1x1 stride-2 shortcut subsamples on purpose
+
+
 def test_seed_formula_text():
     assert Window(6, 3, 5, 1, 1).formula() == "floor((6 + 2*1 - 3) / 5) + 1 = 2"
     assert Window(7, 3, 3).exact() == "2.33"

@@ -44,7 +44,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
      "      - repeat: 10000\n        layers: [relu]\n", "would exceed the limit of 100,000 layers"),
     ("input: [1, 8, 8]\nlayers: relu\n", "layers should be a valid list"),
     ("input: [1, 8, 8]\nlayers: [3]\n", "a layer is a kind name or a mapping, not 3"),
-    ("input: [1, 8, 8]\nlayers: [relu]\nblocks: {}\n", "unknown key 'blocks' for the spec"),
+    ("input: [1, 8, 8]\nlayers: [relu]\nblokcs: {}\n", "unknown key 'blokcs' for the spec"),
     ("input: [1, 2, 3, 4, 5]\nlayers: [relu]\n", "input should have at most 4 items, not 5"),
     ("input: [true, 8]\nlayers: [relu]\n", "input[0] should be a valid integer"),
 ])

@@ -21,6 +21,9 @@ Size = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
 NonNeg = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+# A reference to an earlier layer: a name, a dotted name inside blocks, or a block's $input.
+Ref = Annotated[str, Field(pattern=r"^(\$input|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$",
+                           max_length=256)]
 
 Warn = Callable[[LayerError], None]
 
@@ -40,7 +43,11 @@ class Counts(NamedTuple):
 
 @dataclass(frozen=True)
 class TorchCall:
-    """A ``torch.nn`` constructor as data: ``TorchCall("Conv2d", (3, 64), {"kernel_size": 3})``."""
+    """A ``torch.nn`` constructor as data: ``TorchCall("Conv2d", (3, 64), {"kernel_size": 3})``.
+
+    ``TorchCall("Sequential", (), {"depthwise": call, "pointwise": call})`` is a Sequential with
+    named children (keys ``<layer>.depthwise.weight``), built from the nested calls in order.
+    """
 
     cls: str
     args: tuple = ()
@@ -51,7 +58,8 @@ class TorchCall:
 class TorchPlan:
     """How one spec layer becomes modules: ``post(main(pre(x)))``.
 
-    ``pre`` and ``post`` are parameterless (an explicit pad, an activation shortcut), so the
+    A layer with several inputs first merges them as ``combine`` says. ``pre`` and ``post`` are
+    parameterless (an explicit pad, an activation shortcut), so the
     ``state_dict`` keys are exactly the spec's layer names. ``main`` is None for a layer that is
     the identity at run time.
     """
@@ -59,6 +67,7 @@ class TorchPlan:
     main: TorchCall | None
     pre: tuple[str, TorchCall] | None = None  # (suffix, call): module `<name>_<suffix>`
     post: tuple[str, TorchCall] | None = None
+    combine: str | None = None  # how several inputs merge: "sum" or "cat" (over channels)
 
 
 class Expect(BaseModel):
@@ -80,7 +89,7 @@ class Layer(BaseModel):
     example: ClassVar[str] = ""  # a YAML line for the docs
 
     name: Name | None = Field(None, description="layer name; default: kind + running number")
-    input: Name | list[Name] | None = Field(
+    input: Ref | list[Ref] | None = Field(
         None, description="the layer(s) this one reads; default: the previous layer")
     expect: Expect | None = Field(None, description="expected output shape and/or parameters")
 

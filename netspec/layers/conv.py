@@ -84,3 +84,93 @@ def pad_call(pads: list[tuple[int, int]], value: float = 0.0) -> TorchCall:
     """A ConstantPadNd for per-side padding PyTorch's conv argument cannot express."""
     flat = tuple(p for lo_hi in reversed(pads) for p in lo_hi)  # last axis first, as F.pad wants
     return TorchCall(f"ConstantPad{len(pads)}d", (flat, value))
+
+
+@register
+class DepthwiseConv(Layer):
+    """One filter (or ``multiplier`` filters) per input channel, as Keras' DepthwiseConv2D:
+    a conv with groups = input channels. MobileNet's spatial step."""
+
+    kind = "depthwise_conv"
+    shorthand = "kernel"
+    example = "- depthwise_conv: {kernel: 3, stride: 2, padding: 1, bias: false}"
+
+    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
+    stride: Size | list[Size] = 1
+    padding: Padding = 0
+    dilation: Size | list[Size] = 1
+    multiplier: Size = Field(1, description="filters per input channel")
+    bias: bool = True
+    activation: ActivationName | None = None
+
+    def as_conv(self, channels: int) -> Conv:
+        settings = self.model_dump(exclude={"multiplier", "name", "input", "expect"})
+        return Conv(filters=channels * self.multiplier, groups=channels, **settings)
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        spatial(x, self.kind)
+        return self.as_conv(x[0]).infer(inputs, warn)
+
+    def counts(self, inputs, out):
+        return self.as_conv(inputs[0][0]).counts(inputs, out)
+
+    def label(self, inputs):
+        return "depthwise " + self.as_conv(inputs[0][0]).label(inputs).split(" ", 2)[2]
+
+    def torch(self, inputs, out):
+        return self.as_conv(inputs[0][0]).torch(inputs, out)
+
+
+@register
+class SeparableConv(Layer):
+    """A depthwise conv then a 1x1 pointwise conv, as Keras' SeparableConv2D (Xception): one
+    bias, on the pointwise step. Compiles to ``Sequential(depthwise=..., pointwise=...)``."""
+
+    kind = "separable_conv"
+    shorthand = "filters"
+    example = "- separable_conv: {filters: 128, kernel: 3, padding: same, bias: false}"
+
+    filters: Size = Field(description="output channels of the pointwise step")
+    kernel: Size | list[Size] = Field(description="kernel size of the depthwise step")
+    stride: Size | list[Size] = 1
+    padding: Padding = 0
+    dilation: Size | list[Size] = 1
+    multiplier: Size = Field(1, description="depthwise filters per input channel")
+    bias: bool = True
+    activation: ActivationName | None = None
+
+    def _depthwise(self, channels: int) -> Conv:
+        settings = self.model_dump(include={"kernel", "stride", "padding", "dilation"})
+        return Conv(filters=channels * self.multiplier, groups=channels, bias=False, **settings)
+
+    def _pointwise(self, channels: int) -> Conv:
+        return Conv(filters=self.filters, kernel=1, bias=self.bias)
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        spatial(x, self.kind)
+        mid = self._depthwise(x[0]).infer(inputs, warn)
+        return self._pointwise(mid[0]).infer([mid], warn)
+
+    def counts(self, inputs, out):
+        x = inputs[0]
+        mid = (x[0] * self.multiplier, *out[1:])
+        d = self._depthwise(x[0]).counts(inputs, mid)
+        p = self._pointwise(mid[0]).counts([mid], out)
+        return Counts(d.weights + p.weights, p.biases, 0, d.macs + p.macs)
+
+    def label(self, inputs):
+        rank = len(inputs[0]) - 1
+        return (f"separable {self.filters} {fmt_kernel(self.kernel, rank)} "
+                f"/{fmt_axes(per_axis(self.stride, rank, 'stride'))} p{fmt_padding(self.padding)}"
+                + (f" +{self.activation}" if self.activation else ""))
+
+    def torch(self, inputs, out):
+        x = inputs[0]
+        mid = (x[0] * self.multiplier, *out[1:])
+        depthwise = self._depthwise(x[0]).torch(inputs, mid)
+        pointwise = self._pointwise(mid[0]).torch([mid], out)
+        main = TorchCall("Sequential", (), {"depthwise": depthwise.main,
+                                            "pointwise": pointwise.main})
+        return TorchPlan(main, pre=depthwise.pre, post=shortcut(self.activation))

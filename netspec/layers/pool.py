@@ -95,3 +95,27 @@ class GlobalAvgPool(Layer):
                          post=("flatten", TorchCall("Flatten")))
 
 
+
+
+@register
+class AdaptiveAvgPool(Layer):
+    """Average pooling to a fixed output size, whatever the input size (torchvision's VGG and
+    ResNet heads): each output cell averages its share of the input."""
+
+    kind = "adaptive_avgpool"
+    shorthand = "output"
+    example = "- adaptive_avgpool: 7"
+
+    output: Size | list[Size] = Field(1, description="output size: one number or one per axis")
+
+    def infer(self, inputs, warn):
+        x = one_input(inputs, self.kind)
+        rank = spatial(x, self.kind, hint="adaptive pooling needs spatial axes")
+        return (x[0], *per_axis(self.output, rank, "output"))
+
+    def label(self, inputs):
+        return f"adaptive_avgpool {fmt_kernel(self.output, len(inputs[0]) - 1)}"
+
+    def torch(self, inputs, out):
+        rank = len(inputs[0]) - 1
+        return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (out[1:],)))

@@ -59,7 +59,7 @@ def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
             raise _empty_output(name, w, x)
     ragged: dict[Window, list[str]] = {}
     for name, w in zip(names, wins):
-        if w.leftover:
+        if w.lost:
             ragged.setdefault(w, []).append(name)
     for w, axes in ragged.items():
         if warn is not None:
@@ -90,12 +90,11 @@ def _ragged(axes: list[str], w: Window) -> LayerError:
     lo, hi = padding_to_tile(w)
     fit = Window(w.size, w.kernel, w.stride, lo, hi, w.dilation)
     pad = lo if lo == hi else f"[{lo}, {hi}]"
-    units = " and ".join(_UNITS.get(a, "position") + ("" if w.leftover == 1 else "s")
-                         for a in axes)
-    verb = "is" if w.leftover == 1 and len(axes) == 1 else "are"
+    units = " and ".join(_UNITS.get(a, "position") + ("" if w.lost == 1 else "s") for a in axes)
+    verb = "is" if w.lost == 1 and len(axes) == 1 else "are"
     return LayerError(
         f"the window does not tile the input's {' and '.join(axes)}: ({w.size} + "
         f"{w.pad_lo + w.pad_hi} - {w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; "
-        f"the last {w.leftover} {units} of the padded input {verb} never visited",
+        f"the last {w.lost} {units} of the input {verb} never visited",
         details=[_setting(w)],
         hint=f"padding {pad} would fit: {fit.formula()}", key="stride")

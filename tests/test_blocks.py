@@ -1,0 +1,164 @@
+"""Branches, groups and blocks: names mirror PyTorch, mistakes are located."""
+import re
+
+import pytest
+
+import netspec
+from netspec.errors import SpecError
+
+BASIC = """
+blocks:
+  basic:
+    params: {filters: required, stride: 1}
+    layers:
+      - conv: {filters: $filters, kernel: 3, stride: $stride, padding: 1, bias: false, name: conv1}
+      - batchnorm: {name: bn1}
+      - relu
+      - conv: {filters: $filters, kernel: 3, padding: 1, bias: false, name: conv2}
+      - batchnorm: {name: bn2}
+      - add: [bn2, $input]
+      - relu
+"""
+
+
+def analyze(text: str):
+    return netspec.analyze(text)
+
+
+def errors_of(text: str):
+    with pytest.raises(SpecError) as info:
+        analyze(text)
+    return [d for d in info.value.diagnostics if d.severity == "error"]
+
+
+def test_block_names_mirror_pytorch_modules():
+    a = analyze("input: [8, 16, 16]" + BASIC + """
+layers:
+  - name: layer1
+    layers: [{basic: {filters: 8}}, {basic: {filters: 8}}]
+  - name: head
+    layers: [global_avgpool, {dense: 10}]
+""")
+    names = [r.name for r in a.layers]
+    assert names[:7] == ["layer1.0.conv1", "layer1.0.bn1", "layer1.0.relu1", "layer1.0.conv2",
+                         "layer1.0.bn2", "layer1.0.add1", "layer1.0.relu2"]
+    assert names[7] == "layer1.1.conv1" and names[-2:] == ["head.0", "head.1"]
+    add = a.layers[5]
+    assert add.inputs == ("layer1.0.bn2", "input")  # $input: what feeds the block
+    assert a.layers[12].inputs == ("layer1.1.bn2", "layer1.0.relu2")
+    assert a.layers[0].group == ("layer1", "layer1.0")
+    assert a.total_params == 2 * 2 * (9 * 8 * 8 + 16) + 8 * 10 + 10
+
+
+def test_branches_with_input_and_concat():
+    a = analyze("""
+input: [3, 8, 8]
+layers:
+  - conv: {filters: 4, kernel: 1, name: a}
+  - conv: {filters: 6, kernel: 3, padding: 1, input: input, name: b}
+  - concat: [a, b]
+  - add: [concat1, concat1]
+""")
+    assert [r.output_shape for r in a.layers] == [(4, 8, 8), (6, 8, 8), (10, 8, 8), (10, 8, 8)]
+    assert a.layers[1].inputs == ("input",)
+
+
+def test_group_input_starts_a_branch():
+    a = analyze("""
+input: [3, 8, 8]
+layers:
+  - conv: {filters: 4, kernel: 3, padding: 1, name: trunk}
+  - conv: {filters: 4, kernel: 3, padding: 1}
+  - name: shortcut
+    input: trunk
+    layers: [{conv: {filters: 4, kernel: 1}}]
+  - add: [conv2, shortcut]
+""")
+    assert a.layers[2].name == "shortcut.0" and a.layers[2].inputs == ("trunk",)
+    assert a.layers[3].inputs == ("conv2", "shortcut.0")
+
+
+HEAD = "input: [8, 16, 16]"
+
+
+@pytest.mark.parametrize("layers, line, message", [
+    ("  - basic: {filters: 8, strides: 2}\n", 14, r"block 'basic' has no parameter 'strides'"),
+    ("  - basic: {stride: 2}\n", 14, r"block 'basic' needs 'filters'"),
+    ("  - basic: 8\n", 14, r"a block takes a mapping of arguments, not 8"),
+    ("  - conv: {filters: 4, kernel: 3, input: $input}\n", 14,
+     r"\$input means a block's input, but this is not in a block"),
+], ids=["unknown argument", "missing argument", "not a mapping", "$input outside a block"])
+def test_block_use_errors(layers, line, message):
+    (e,) = errors_of(HEAD + BASIC + "layers:\n" + layers)
+    assert e.location.line == line and re.search(message, e.message), e.format()
+
+
+def test_unknown_argument_hint():
+    (e,) = errors_of(HEAD + BASIC + "layers:\n  - basic: {filters: 8, strid: 2}\n")
+    assert e.hint == "did you mean 'stride'?"
+
+
+def test_block_that_uses_itself():
+    (e,) = errors_of("""input: [8, 4, 4]
+blocks:
+  a:
+    layers: [relu, {b: {}}]
+  b:
+    layers: [{a: {}}]
+layers:
+  - a
+""")
+    assert "block 'a' uses itself (a -> b -> a)" in e.message and e.location.line == 6
+
+
+def test_unknown_parameter_in_block():
+    (e,) = errors_of("""input: [8, 4, 4]
+blocks:
+  a:
+    params: {width: 4}
+    layers: [{conv: {filters: $widht, kernel: 1}}]
+layers:
+  - a
+""")
+    assert "block 'a' uses $widht, which is not one of its parameters" in e.message
+    assert e.hint == "did you mean 'width'?" and e.location.line == 3
+
+
+def test_block_named_like_a_kind():
+    (e,) = errors_of("input: [8, 4, 4]\nblocks:\n  conv:\n    layers: [relu]\nlayers: [relu]\n")
+    assert "the block 'conv' has the name of a layer kind" in e.message
+
+
+def test_references_inside_a_block_stay_inside():
+    (e,) = errors_of("""input: [8, 4, 4]
+blocks:
+  a:
+    layers: [{add: [outside, $input]}]
+layers:
+  - relu: {name: outside}
+  - a
+""")
+    assert "input 'a1.outside' is not the name of any layer" in e.message
+
+
+def test_mismatched_add_names_both_inputs_with_lines():
+    (e,) = errors_of("""input: [3, 32, 32]
+layers:
+  - conv: {filters: 16, kernel: 3, padding: 1, name: stem}
+  - conv: {filters: 32, kernel: 3, padding: 1, stride: 2}
+  - add: [stem, conv2]
+""")
+    assert e.message == "add needs inputs of one shape, got (16, 32, 32) and (32, 16, 16)"
+    assert e.details == ("input 'stem' (16, 32, 32) (line 3)", "input 'conv2' (32, 16, 16) (line 4)")
+    assert e.location.line == 5
+
+
+def test_concat_with_different_sizes():
+    (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - maxpool: {name: p}\n  - concat: [p, input]\n")
+    assert "same spatial size, got (3, 4, 4), (3, 8, 8)" in e.message
+    assert "input 'input' (3, 8, 8) (the network input)" in e.details
+
+
+def test_merge_needs_two_inputs():
+    (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - add: [input]\n")
+    assert "input should have at least 2 items" in e.message
