@@ -45,6 +45,38 @@ class LayerRecord:
 
 
 @dataclass(frozen=True)
+class GroupRecord:
+    """A block instance or named group: its layers' sums, for subtotals and folded rows."""
+
+    name: str
+    depth: int  # 1 for a top-level group
+    first: int  # index of its first and last layer
+    last: int
+    layers: int
+    output_shape: Shape
+    activations: int
+    weights: int
+    biases: int
+    state: int
+    macs: int
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["output_shape"] = list(self.output_shape)
+        d["params"] = self.params
+        return d
+
+
+def scope_path(record: LayerRecord) -> tuple[str, ...]:
+    """The named groups and blocks a layer is in, outermost first (unnamed repeats left out)."""
+    return tuple(g for g in record.group if "@" not in g)
+
+
+@dataclass(frozen=True)
 class Analysis:
     """The checked network: per-layer records, totals, and the warnings found."""
 
@@ -92,6 +124,19 @@ class Analysis:
     @property
     def total_macs(self) -> int:
         return sum(r.macs for r in self.layers)
+
+    def groups(self) -> list[GroupRecord]:
+        """Every block instance and named group, in the order they start."""
+        members: dict[str, list[LayerRecord]] = {}
+        for r in self.layers:
+            for name in scope_path(r):
+                members.setdefault(name, []).append(r)
+        return [GroupRecord(name, scope_path(rs[0]).index(name) + 1, rs[0].index,
+                            rs[-1].index, len(rs), rs[-1].output_shape,
+                            sum(r.activations for r in rs), sum(r.weights for r in rs),
+                            sum(r.biases for r in rs), sum(r.state for r in rs),
+                            sum(r.macs for r in rs))
+                for name, rs in members.items()]
 
     def memory(self, batch: int = 1, dtype: str = "float32") -> Memory:
         return estimate(self, batch, dtype)

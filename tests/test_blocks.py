@@ -162,3 +162,34 @@ def test_concat_with_different_sizes():
 def test_merge_needs_two_inputs():
     (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - add: [input]\n")
     assert "input should have at least 2 items" in e.message
+
+
+RESNETISH = "input: [8, 16, 16]" + BASIC + """
+layers:
+  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}
+  - name: layer1
+    layers: [{basic: {filters: 8}}, {basic: {filters: 8}}]
+  - global_avgpool
+"""
+
+
+def test_groups_sum_their_layers():
+    a = analyze(RESNETISH)
+    groups = {g.name: g for g in a.groups()}
+    assert list(groups) == ["layer1", "layer1.0", "layer1.1"]
+    assert groups["layer1"].params == groups["layer1.0"].params + groups["layer1.1"].params
+    assert groups["layer1"].params == sum(r.params for r in a.layers if r.name.startswith("layer1"))
+    assert (groups["layer1.0"].depth, groups["layer1.0"].layers) == (2, 7)
+
+
+def test_report_subtotals_and_depth():
+    from netspec.report import render
+
+    a = analyze(RESNETISH)
+    full = render(a, "table")
+    assert "= layer1.0" in full and "subtotal of 7 layers" in full and "= layer1 " in full
+    folded = render(a, "table", depth=1)
+    assert re.search(r"2-15 +layer1 +14 layers", folded) and "layer1.0" not in folded
+    two = render(a, "table", depth=2)
+    assert re.search(r"2-8 +layer1.0 +7 layers", two) and "= layer1 " in two
+    assert render(a, "json").count('"name": "layer1.1"') == 1  # groups are in the JSON too

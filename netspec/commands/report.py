@@ -13,13 +13,15 @@ def add_arguments(p):
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--batch", type=_positive, default=1, help="batch size for memory (default 1)")
     p.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
+    p.add_argument("--depth", type=_positive, default=None,
+                   help="show the blocks and groups N levels down as one row each")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     add_strict(p)
 
 
 def run(args) -> int:
     a = load_analysis(args.spec, args.strict)
-    write_text(args.output, render(a, args.format, args.batch, args.dtype))
+    write_text(args.output, render(a, args.format, args.batch, args.dtype, args.depth))
     return 0
 
 
