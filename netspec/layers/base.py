@@ -81,7 +81,9 @@ class Expect(BaseModel):
 class Layer(BaseModel):
     """Base of every kind. Subclasses set ``kind`` and, for one-line forms, ``shorthand``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a kind's validator is built when a spec first uses it, so `netspec check`
+    # does not pay at start-up for the kinds its spec never mentions.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: ClassVar[str]
     shorthand: ClassVar[str | None] = None  # the field `- conv: 64` fills
