@@ -6,9 +6,7 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
-import difflib
 import keyword
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -21,6 +19,7 @@ from .errors import Diagnostic, SpecError
 from .graph import INPUT, Network, Node
 from .layers import KINDS, did_you_mean
 from .layers.base import Layer
+from .schema_errors import describe, translate
 from .scope import BLOCK_INPUT, Scope, Scopes
 from .source import Document
 
@@ -79,7 +78,7 @@ class _Builder:
         try:
             return SpecFile.model_validate(self.doc.data)
         except ValidationError as e:
-            self._pydantic_errors(e, (), "the spec", SpecFile.model_fields)
+            self.schema_errors(e, (), "the spec", SpecFile.model_fields)
             raise SpecError(self.errors) from None
 
     def defaults(self, spec: SpecFile) -> None:
@@ -107,7 +106,7 @@ class _Builder:
         if isinstance(item, str):
             item = {item: None}
         if not isinstance(item, dict) or not item:
-            self.error(f"a layer is a kind name or a mapping, not {_describe(item)}", path,
+            self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
                        hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
             return
         if "layers" in item:
@@ -143,7 +142,7 @@ class _Builder:
         """Expand one use of a block: its layers, with arguments bound, in a scope of its own."""
         value = item[name]
         if value is not None and not isinstance(value, dict):
-            self.error(f"a block takes a mapping of arguments, not {_describe(value)}",
+            self.error(f"a block takes a mapping of arguments, not {describe(value)}",
                        path + (name,), hint=f"write `- {name}: {{param: value, ...}}`")
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
@@ -202,7 +201,7 @@ class _Builder:
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
         name = item.get("name")
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
-            self.error(f"a group's name must be a Python identifier, got {_describe(name)}",
+            self.error(f"a group's name must be a Python identifier, got {describe(name)}",
                        path + ("name",))
             return
         if "input" in item:
@@ -266,8 +265,8 @@ class _Builder:
         try:
             layer = KINDS[kind].model_validate(params)
         except ValidationError as e:
-            self._pydantic_errors(e, path, kind, KINDS[kind].model_fields, origins,
-                                  layer=f"layer {len(self.nodes) + 1} ({kind})")
+            self.schema_errors(e, path, kind, KINDS[kind].model_fields, origins,
+                               layer=f"layer {len(self.nodes) + 1} ({kind})")
             return None
         self.cache[key] = layer
         return layer
@@ -330,51 +329,19 @@ class _Builder:
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
                    hint=did_you_mean(first, KINDS) or _known_kinds())
 
-    def _pydantic_errors(self, e: ValidationError, path: tuple, what: str, fields,
-                         origins: dict | None = None, layer: str | None = None) -> None:
-        """Translate pydantic's errors: one message per setting, a typo not also "missing"."""
-        by_field: dict[tuple, list[dict]] = {}
-        for err in e.errors():
-            by_field.setdefault(_setting_path(err["loc"]), []).append(err)
-        missing = {loc[0] for loc, errs in by_field.items() if errs[0]["type"] == "missing"}
-        typos = {}
-        for loc, errs in by_field.items():
-            if errs[0]["type"] == "extra_forbidden":
-                close = difflib.get_close_matches(str(loc[0]), list(missing), n=1)
-                typos[loc] = close[0] if close else None
-        for loc, errs in by_field.items():
-            key = str(loc[0]) if loc else None
-            where = origins[key] + loc[1:] if origins and key in origins else path + loc
-            typ = errs[0]["type"]
-            if typ == "missing" and key in typos.values():
-                continue  # reported as the typo that should have named it
-            if typ == "extra_forbidden":
-                hint = (f"did you mean '{typos[loc]}'?" if typos.get(loc) else
-                        did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
-                self.errors.append(Diagnostic("error", f"unknown key '{key}' for {what}",
-                                              self.doc.where_key(where), layer, hint=hint))
-            elif typ == "missing":
-                desc = getattr(fields.get(key), "description", None)
-                self.error(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
-                           path if origins is not None else where, layer=layer,
-                           hint=f"give `{key}: ...` here" + (
-                               f" or under `defaults: {what}:`" if what in KINDS else ""))
+    def schema_errors(self, e: ValidationError, path: tuple, what: str, fields,
+                      origins: dict | None = None, layer: str | None = None) -> None:
+        """Locate each translated problem where its setting was written (an item's own key,
+        a sibling key, or the spec's `defaults:`)."""
+        for p in translate(e, fields, what, defaults_hint=what in KINDS):
+            key = str(p.loc[0]) if p.loc else None
+            if p.at_item and origins is not None:
+                where = path
+            elif origins and key in origins:
+                where = origins[key] + p.loc[1:]
             else:
-                wants = " or ".join(dict.fromkeys(_wants(err["msg"]) for err in errs))
-                shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
-                self.error(f"{shown} {wants} (got {_describe(errs[0].get('input'))})", where,
-                           layer=layer)
-
-
-def _setting_path(loc: tuple) -> tuple:
-    """Drop pydantic's union-member tags (``constrained-int``) from an error location."""
-    return tuple(p for p in loc if isinstance(p, int) or p.isidentifier())
-
-
-def _wants(msg: str) -> str:
-    """pydantic's "Input should be ..." as "should be ..." after the setting's name."""
-    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should", msg.rstrip("."))
-    return msg.replace(" after validation", "")
+                where = path + p.loc
+            self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint)
 
 
 class _KeyLocations(Mapping):
@@ -397,11 +364,6 @@ def _as_tuple(value) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _known_kinds() -> str:

@@ -15,8 +15,10 @@ def add_arguments(p):
 
 def describe(kind: str) -> str:
     cls = KINDS[kind]
-    lines = [f"{kind}: {(cls.__doc__ or '').strip().splitlines()[0]}"]
-    for field, info in cls.model_fields.items():
+    summary = (cls.__doc__ or "").strip().splitlines()[0].replace("``", "")
+    lines = [f"{kind}: {summary}"]
+    fields = sorted(cls.model_fields.items(), key=lambda item: item[0] != cls.shorthand)
+    for field, info in fields:
         if field in COMMON:
             continue
         default = "required" if info.default is PydanticUndefined else f"default {info.default!r}"

@@ -14,8 +14,22 @@ from .registry import register
 from .window import Padding, resolve_padding, slide
 
 
+class _Sliding(Layer):
+    """The settings every convolution kind shares: the window, the bias, the activation."""
+
+    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
+    stride: Size | list[Size] = 1
+    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
+    dilation: Size | list[Size] = 1
+    bias: bool = True
+    activation: ActivationName | None = None
+
+    def window(self) -> dict:
+        return self.model_dump(include={"kernel", "stride", "padding", "dilation"})
+
+
 @register
-class Conv(Layer):
+class Conv(_Sliding):
     """A bank of ``filters`` learned kernels; one bias per filter (seeds 000, 003)."""
 
     kind = "conv"
@@ -23,13 +37,7 @@ class Conv(Layer):
     example = "- conv: {filters: 96, kernel: 11, stride: 4, name: conv1}"
 
     filters: Size = Field(description="number of filters = output channels")
-    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
-    stride: Size | list[Size] = 1
-    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
-    dilation: Size | list[Size] = 1
     groups: Size = Field(1, description="split channels into groups; groups = channels is depthwise")
-    bias: bool = True
-    activation: ActivationName | None = None
 
     def _geometry(self, x):
         rank = spatial(x, self.kind)
@@ -87,7 +95,7 @@ def pad_call(pads: list[tuple[int, int]], value: float = 0.0) -> TorchCall:
 
 
 @register
-class DepthwiseConv(Layer):
+class DepthwiseConv(_Sliding):
     """One filter (or ``multiplier`` filters) per input channel, as Keras' DepthwiseConv2D:
     a conv with groups = input channels. MobileNet's spatial step."""
 
@@ -95,17 +103,11 @@ class DepthwiseConv(Layer):
     shorthand = "kernel"
     example = "- depthwise_conv: {kernel: 3, stride: 2, padding: 1, bias: false}"
 
-    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
-    stride: Size | list[Size] = 1
-    padding: Padding = 0
-    dilation: Size | list[Size] = 1
     multiplier: Size = Field(1, description="filters per input channel")
-    bias: bool = True
-    activation: ActivationName | None = None
 
     def as_conv(self, channels: int) -> Conv:
-        settings = self.model_dump(exclude={"multiplier", "name", "input", "expect"})
-        return Conv(filters=channels * self.multiplier, groups=channels, **settings)
+        return Conv(filters=channels * self.multiplier, groups=channels, bias=self.bias,
+                    activation=self.activation, **self.window())
 
     def infer(self, inputs, warn):
         x = one_input(inputs, self.kind)
@@ -123,7 +125,7 @@ class DepthwiseConv(Layer):
 
 
 @register
-class SeparableConv(Layer):
+class SeparableConv(_Sliding):
     """A depthwise conv then a 1x1 pointwise conv, as Keras' SeparableConv2D (Xception): one
     bias, on the pointwise step. Compiles to ``Sequential(depthwise=..., pointwise=...)``."""
 
@@ -132,17 +134,11 @@ class SeparableConv(Layer):
     example = "- separable_conv: {filters: 128, kernel: 3, padding: same, bias: false}"
 
     filters: Size = Field(description="output channels of the pointwise step")
-    kernel: Size | list[Size] = Field(description="kernel size of the depthwise step")
-    stride: Size | list[Size] = 1
-    padding: Padding = 0
-    dilation: Size | list[Size] = 1
     multiplier: Size = Field(1, description="depthwise filters per input channel")
-    bias: bool = True
-    activation: ActivationName | None = None
 
     def _depthwise(self, channels: int) -> Conv:
-        settings = self.model_dump(include={"kernel", "stride", "padding", "dilation"})
-        return Conv(filters=channels * self.multiplier, groups=channels, bias=False, **settings)
+        return Conv(filters=channels * self.multiplier, groups=channels, bias=False,
+                    **self.window())
 
     def _pointwise(self, channels: int) -> Conv:
         return Conv(filters=self.filters, kernel=1, bias=self.bias)

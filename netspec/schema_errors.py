@@ -1,0 +1,81 @@
+"""pydantic's validation errors, said the way a spec author needs them.
+
+One message per setting (a union's alternatives are merged: "should be a valid integer or a
+valid list"), an unknown key that is a typo of a missing setting is reported once, as the typo,
+and every message names the setting as it is written in YAML (``input[1]``).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .layers import did_you_mean
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    loc: tuple  # the setting's path inside the validated mapping
+    hint: str | None = None
+    at_key: bool = False  # point at the key itself (an unknown key)
+    at_item: bool = False  # point at the whole item (a missing setting)
+
+
+def translate(e: ValidationError, fields: dict, what: str, defaults_hint: bool) -> list[Problem]:
+    """Problems for one validation, in the order of the settings."""
+    by_setting: dict[tuple, list[dict]] = {}
+    for err in e.errors():
+        by_setting.setdefault(_setting_path(err["loc"]), []).append(err)
+    missing = [loc[0] for loc, errs in by_setting.items() if errs[0]["type"] == "missing"]
+    typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
+             if errs[0]["type"] == "extra_forbidden"}
+    problems = []
+    for loc, errs in by_setting.items():
+        key = str(loc[0]) if loc else ""
+        kind = errs[0]["type"]
+        if kind == "missing" and key in typos.values():
+            continue  # reported as the typo that should have named it
+        if kind == "extra_forbidden":
+            hint = (f"did you mean '{typos[loc]}'?" if typos[loc] else
+                    did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
+            problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True))
+        elif kind == "missing":
+            desc = getattr(fields.get(key), "description", None)
+            hint = f"give `{key}: ...` here" + (
+                f" or under `defaults: {what}:`" if defaults_hint else "")
+            problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
+                                    loc, hint, at_item=True))
+        else:
+            wants = " or ".join(dict.fromkeys(_wants(err["msg"]) for err in errs))
+            problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
+                                    f"{describe(errs[0].get('input'))})", loc))
+    return problems
+
+
+def describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _close(word: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return close[0] if close else None
+
+
+def _setting_path(loc: tuple) -> tuple:
+    """Drop pydantic's union-member tags (``constrained-int``) from an error location."""
+    return tuple(p for p in loc if isinstance(p, int) or p.isidentifier())
+
+
+def _yaml_path(loc: tuple) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
+
+
+def _wants(msg: str) -> str:
+    """pydantic's "Input should be ..." as "should be ..." after the setting's name."""
+    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should", msg.rstrip("."))
+    return msg.replace(" after validation", "")
