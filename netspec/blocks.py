@@ -23,6 +23,8 @@ class BlockDef(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     layers: list[Any] = Field(min_length=1)
     description: str | None = None
+    # like nn.Sequential (torchvision's Conv2dNormActivation): unnamed children are numbered
+    sequential: bool = False
 
 
 class BindError(Exception):
@@ -45,6 +47,16 @@ def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise BindError(f"block '{name}' needs {', '.join(repr(m) for m in missing)}",
                         hint=f"give `{missing[0]}: ...` where the block is used")
+    for key in block.params.keys() - args.keys():  # a default may name another parameter
+        ref = block.params[key]
+        if isinstance(ref, str) and ref.startswith("$") and ref != BLOCK_INPUT:
+            other = values.get(ref[1:])
+            if ref[1:] not in block.params or (isinstance(other, str) and other.startswith("$")):
+                raise BindError(f"block '{name}': the default of '{key}' is {ref}, which is not "
+                                "another parameter with a value",
+                                hint=f"declare {ref[1:]!r} under params, with a value or "
+                                     "`required`")
+            values[key] = other
     return values
 
 

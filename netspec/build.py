@@ -178,7 +178,8 @@ class _Builder:
                group: tuple[str, ...]) -> None:
         full = self.scopes.claim(self.scopes.local_name(name, local))
         source = self.input_of(_as_tuple(input_ref), path)[0]
-        self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True))
+        self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
+                               numbered=self.blocks[name].sequential))
         self.expanding.append(name)
         self.pending_input = source
         first = len(self.nodes)

@@ -193,3 +193,44 @@ def test_report_subtotals_and_depth():
     two = render(a, "table", depth=2)
     assert re.search(r"2-8 +layer1.0 +7 layers", two) and "= layer1 " in two
     assert render(a, "json").count('"name": "layer1.1"') == 1  # groups are in the JSON too
+
+
+def test_sequential_block_numbers_its_children():
+    a = analyze("""input: [3, 8, 8]
+blocks:
+  cbr:
+    params: {filters: required}
+    sequential: true
+    layers: [{conv: {filters: $filters, kernel: 3, padding: 1}}, batchnorm, relu6]
+layers:
+  - cbr: {filters: 4, name: stem}
+""")
+    assert [r.name for r in a.layers] == ["stem.0", "stem.1", "stem.2"]
+
+
+def test_a_default_may_name_another_parameter():
+    text = """input: [3, 8, 8]
+blocks:
+  two:
+    params: {a: required, b: $a}
+    layers: [{conv: {filters: $a, kernel: 1}}, {conv: {filters: $b, kernel: 1}}]
+layers:
+  - two: {a: 4}
+  - two: {a: 4, b: 6}
+"""
+    assert [r.output_shape[0] for r in analyze(text).layers] == [4, 4, 4, 6]
+    (e,) = errors_of(text.replace("b: $a}", "b: $c}"))
+    assert "the default of 'b' is $c, which is not another parameter" in e.message
+
+
+@pytest.mark.parametrize("size, out", [(74, 37), (147, 74), (19, 10)])
+def test_maxpool_same_padding_as_keras(size, out):
+    a = analyze(f"input: [1, {size}, {size}]\nlayers:\n"
+                "  - maxpool: {kernel: 3, stride: 2, padding: same}\n")
+    assert a.output_shape == (1, out, out)
+
+
+def test_avgpool_refuses_one_sided_padding():
+    (e,) = errors_of("input: [1, 74, 74]\nlayers:\n"
+                     "  - avgpool: {kernel: 3, stride: 2, padding: same}\n")
+    assert "avgpool pads both sides alike" in e.message

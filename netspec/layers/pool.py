@@ -2,15 +2,27 @@
 average pooling. The default stride is the pool size (seed 000)."""
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 
 from ..errors import LayerError
-from .base import (Counts, Layer, NonNeg, Size, TorchCall, TorchPlan, fmt_axes, fmt_kernel,
-                   fmt_padding, one_input, per_axis, spatial)
+from .base import (
+    Counts,
+    Layer,
+    Size,
+    TorchCall,
+    TorchPlan,
+    fmt_axes,
+    fmt_kernel,
+    fmt_padding,
+    one_input,
+    per_axis,
+    spatial,
+)
+from .conv import pad_call
 from .registry import register
-from .window import slide
+from .window import Padding, resolve_padding, slide
 
 
 class _Pool(Layer):
@@ -19,22 +31,26 @@ class _Pool(Layer):
 
     kernel: Size | list[Size] = Field(2, description="pool size: one number or one per axis")
     stride: Size | list[Size] | None = Field(None, description="default: the pool size")
-    padding: Literal["valid"] | NonNeg | list[NonNeg] = 0
+    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
     ceil_mode: bool = Field(False, description="keep a last, partial window (PyTorch's ceil_mode)")
 
-    def _pads(self, rank: int) -> tuple[int, ...]:
-        return (0,) * rank if self.padding == "valid" else per_axis(self.padding, rank, "padding")
+    def _pads(self, x) -> list[tuple[int, int]]:
+        rank = len(x) - 1
+        return resolve_padding(self.padding, x[1:], per_axis(self.kernel, rank, "kernel"),
+                               per_axis(self._stride(), rank, "stride"), (1,) * rank)
 
     def infer(self, inputs, warn):
         x = one_input(inputs, self.kind)
         rank = spatial(x, self.kind)
-        ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(rank)
-        for k, p in zip(ks, pads):
-            if 2 * p > k:
-                raise LayerError(f"padding {p} is more than half the pool size {k}",
+        ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
+        if self.kind == "avgpool" and any(lo != hi for lo, hi in pads):
+            raise LayerError("avgpool pads both sides alike", key="padding",
+                             hint="one-sided padding ('same' on some sizes) is for maxpool")
+        for k, (lo, hi) in zip(ks, pads):
+            if 2 * max(lo, hi) > k:
+                raise LayerError(f"padding {max(lo, hi)} is more than half the pool size {k}",
                                  key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
-        wins = slide(x, self.kernel, self._stride(), [(p, p) for p in pads],
-                     ceil_mode=self.ceil_mode, warn=warn)
+        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn)
         return (x[0], *(w.out for w in wins))
 
     def _stride(self):
@@ -53,10 +69,15 @@ class _Pool(Layer):
 
     def torch(self, inputs, out):
         rank = len(inputs[0]) - 1
+        pads = self._pads(inputs[0])
+        symmetric = all(lo == hi for lo, hi in pads)
         kw = {"kernel_size": per_axis(self.kernel, rank, "kernel"),
               "stride": per_axis(self._stride(), rank, "stride"),
-              "padding": self._pads(rank), "ceil_mode": self.ceil_mode}
-        return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw))
+              "padding": tuple(lo for lo, _ in pads) if symmetric else 0,
+              "ceil_mode": self.ceil_mode}
+        # One-sided padding (TensorFlow's 'same'): pad with -inf first, which no max picks.
+        pre = None if symmetric else ("pad", pad_call(pads, float("-inf")))
+        return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw), pre=pre)
 
 
 @register

@@ -1,0 +1,141 @@
+"""The branching zoo (zoo_next/): each spec's parameter count equals its reference exactly.
+
+The figures below are the oracle: torchvision's and Keras' published counts of learnable
+parameters (and Keras' non-trainable batchnorm statistics), and hand counts for the two small
+nets. They are written here, not read from the specs, so a spec cannot agree with itself.
+"""
+from pathlib import Path
+
+import pytest
+
+import netspec
+
+ZOO = Path(__file__).resolve().parents[1] / "zoo_next"
+
+# file: (learnable parameters, output shape, non-trainable state or None when not asserted)
+REFERENCE = {
+    "resnet18.yaml": (11_689_512, (1000,), None),  # torchvision
+    "resnet34.yaml": (21_797_672, (1000,), None),
+    "resnet50.yaml": (25_557_032, (1000,), None),
+    "resnet152.yaml": (60_192_808, (1000,), None),
+    "vgg16_bn.yaml": (138_365_992, (1000,), None),
+    "mobilenet_v2.yaml": (3_504_872, (1000,), None),
+    "googlenet.yaml": (6_624_904, (1000,), None),
+    "mobilenet.yaml": (4_231_976, (1000,), 21_888),  # Keras: trainable, non-trainable
+    "xception.yaml": (22_855_952, (1000,), 54_528),
+    # by hand: (27*3 + 1)*16 + (27*16 + 1)*32 + (27*32 + 1)*64 + 64*10 + 10
+    "conv3d_video.yaml": (1_312 + 13_856 + 55_360 + 650, (10,), None),
+    # by hand: (7*3 + 1)*32 + (5*32 + 1)*64 + (3*64 + 1)*64 + 64*10 + 10
+    "conv1d_timeseries.yaml": (704 + 10_304 + 12_352 + 650, (10,), None),
+}
+
+SPECS = sorted(p.name for p in ZOO.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = netspec.analyze(ZOO / name)
+        return cache[name]
+
+    return get
+
+
+def test_every_spec_has_a_reference_and_every_reference_a_spec():
+    assert SPECS == sorted(REFERENCE)
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_parameters_and_output_shape_match_the_reference(name, analyses):
+    params, output, state = REFERENCE[name]
+    a = analyses(name)
+    assert a.total_params == params
+    assert a.output_shape == output
+    if state is not None:
+        assert a.total_state == state
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_strict_check_passes(name):
+    """No window loses input rows: `netspec check --strict` accepts every spec."""
+    a = netspec.analyze(ZOO / name, strict=True)
+    assert not a.warnings
+
+
+TORCHVISION_NAMES = {
+    "resnet18.yaml": ["conv1", "bn1", "layer1.0.conv1", "layer1.0.bn1", "layer1.1.conv2",
+                      "layer2.0.downsample.0", "layer2.0.downsample.1", "layer4.1.bn2", "fc"],
+    "resnet34.yaml": ["layer1.2.conv2", "layer2.3.bn2", "layer3.0.downsample.0", "layer3.5.bn2",
+                      "layer4.2.conv1", "fc"],
+    "resnet50.yaml": ["layer1.0.downsample.0", "layer1.0.conv3", "layer1.0.bn3",
+                      "layer2.0.downsample.1", "layer3.5.bn3", "layer4.2.conv3", "fc"],
+    "resnet152.yaml": ["layer2.7.conv3", "layer3.35.bn3", "layer4.0.downsample.0",
+                       "layer4.2.bn3", "fc"],
+    "vgg16_bn.yaml": ["features.0", "features.1", "features.3", "features.40", "features.41",
+                      "classifier.0", "classifier.3", "classifier.6"],
+    "googlenet.yaml": ["conv1.conv", "conv1.bn", "conv3.bn", "inception3a.branch1.conv",
+                       "inception3a.branch2.1.conv", "inception4e.branch4.1.bn",
+                       "inception5b.branch3.0.conv", "fc"],
+    "mobilenet_v2.yaml": ["features.0.0", "features.0.1", "features.1.conv.0.0",
+                          "features.1.conv.1", "features.2.conv.0.0", "features.2.conv.1.0",
+                          "features.2.conv.2", "features.2.conv.3", "features.18.0",
+                          "classifier.1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION_NAMES))
+def test_torchvision_state_dict_prefixes(name, analyses):
+    names = {r.name for r in analyses(name).layers}
+    missing = [n for n in TORCHVISION_NAMES[name] if n not in names]
+    assert not missing
+
+
+def test_resnet_stride_sits_on_the_bottleneck_3x3():
+    """ResNet v1.5, as torchvision: conv1 (1x1) keeps the size, conv2 (3x3) halves it."""
+    layers = {r.name: r for r in netspec.analyze(ZOO / "resnet50.yaml").layers}
+    assert layers["layer2.0.conv1"].output_shape == (128, 56, 56)
+    assert layers["layer2.0.conv2"].output_shape == (128, 28, 28)
+    assert layers["layer2.0.downsample.0"].output_shape == (512, 28, 28)
+
+
+def test_vgg16_bn_feature_indices_follow_torchvision(analyses):
+    layers = {r.name: r for r in analyses("vgg16_bn.yaml").layers}
+    assert [layers[f"features.{i}"].kind for i in range(7)] == [
+        "conv", "batchnorm", "relu", "conv", "batchnorm", "relu", "maxpool"]
+    assert layers["features.43"].kind == "maxpool"
+    assert layers["features.43"].output_shape == (512, 7, 7)
+    assert "features.44" not in layers
+    assert [layers[f"classifier.{i}"].kind for i in range(7)] == [
+        "dense", "relu", "dropout", "dense", "relu", "dropout", "dense"]
+
+
+def test_googlenet_ceil_mode_pools():
+    sizes = {r.name: r.output_shape for r in netspec.analyze(ZOO / "googlenet.yaml").layers}
+    assert [sizes[f"maxpool{i}"] for i in range(1, 5)] == [
+        (64, 56, 56), (192, 28, 28), (480, 14, 14), (832, 7, 7)]
+    assert sizes["inception3a.concat1"] == (256, 28, 28)
+    assert sizes["inception5b.concat1"] == (1024, 7, 7)
+
+
+def test_mobilenet_v2_residuals_only_where_shapes_allow(analyses):
+    adds = [r for r in analyses("mobilenet_v2.yaml").layers if r.kind == "add"]
+    blocks = sorted(int(r.name.split(".")[1]) for r in adds)
+    assert blocks == [3, 5, 6, 8, 9, 10, 12, 13, 15, 16]
+
+
+def test_xception_sizes_as_keras_summary(analyses):
+    sizes = {r.name: r.output_shape for r in analyses("xception.yaml").layers}
+    assert [sizes[n][1] for n in ("block1_conv1", "block1_conv2", "block2_pool", "block3.pool",
+                                  "block4.pool", "block13.pool")] == [149, 147, 74, 37, 19, 10]
+    assert sizes["block14_sepconv2_act"] == (2048, 10, 10)
+
+
+def test_keras_mobilenet_sizes(analyses):
+    sizes = {r.name: r.output_shape for r in analyses("mobilenet.yaml").layers}
+    assert [sizes[n][1:] for n in ("conv1", "block2.conv_dw", "block4.conv_dw", "block6.conv_dw",
+                                   "block12.conv_dw")] == [(112, 112), (56, 56), (28, 28),
+                                                           (14, 14), (7, 7)]
+    assert sizes["block13.conv_pw_relu"] == (1024, 7, 7)
