@@ -19,7 +19,7 @@ MAX_BLOCK_DEPTH = 16
 class BlockDef(BaseModel):
     """``params`` maps each parameter to its default (``required`` for none)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     params: dict[str, Any] = Field(default_factory=dict)
     layers: list[Any] = Field(min_length=1)
     description: str | None = None

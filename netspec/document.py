@@ -12,7 +12,7 @@ from .layers.base import NonNeg, Size
 class NetworkExpect(BaseModel):
     """What the whole network should be: checked by `netspec check`, reported at its line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     output_shape: list[Size] | None = Field(None, description="the network's output shape")
     params: NonNeg | None = Field(None, description="exact number of learnable parameters")
     max_params: NonNeg | None = Field(None, description="parameter budget: at most this many")
@@ -21,7 +21,7 @@ class NetworkExpect(BaseModel):
 class SpecFile(BaseModel):
     """A network: its input shape (channels first, no batch axis) and its layers, in order."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     name: str | None = Field(None, max_length=128, description="default: the file's name")
     description: str | None = None
     input: list[Size] = Field(min_length=1, max_length=4,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, NamedTuple
 
 from .errors import Location
 from .layers.base import Layer
@@ -18,19 +18,20 @@ if TYPE_CHECKING:
     from .document import NetworkExpect
 
 INPUT = "input"  # the name by which layers refer to the network's input
+_NO_KEYS: Mapping[str, Location] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Node:
-    """One layer instance after defaults and repetition are expanded."""
+class Node(NamedTuple):
+    """One layer instance after defaults, repeats and blocks are expanded.
+    (A NamedTuple: immutable, and cheap to make for 10,000-layer specs.)"""
 
     index: int  # 1-based, in the expanded network
-    name: str
+    name: str  # dotted inside blocks and named groups: layer1.0.conv1
     layer: Layer
     inputs: tuple[str, ...]
     location: Location  # the item that produced it
-    key_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
-    group: tuple[str, ...] = ()  # enclosing repeat groups, outermost first
+    key_locations: Mapping[str, Location] = _NO_KEYS
+    group: tuple[str, ...] = ()  # enclosing groups and blocks, outermost first
 
     @property
     def kind(self) -> str:

@@ -42,12 +42,15 @@ class Scopes:
 
     def local_name(self, kind: str, given: str | None) -> str:
         """The given name, else the position inside a numbered group, else kind and running
-        number: the n-th conv of a scope is ``conv<n>``, named or not."""
+        number: the n-th conv of a scope is ``conv<n>``, named or not. A kind ending in a digit
+        gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide."""
         top = self.top
         top.counters[kind] = top.counters.get(kind, 0) + 1
         if given:
             return given
-        return str(top.position) if top.numbered else f"{kind}{top.counters[kind]}"
+        if top.numbered:
+            return str(top.position)
+        return f"{kind}{'_' if kind[-1].isdigit() else ''}{top.counters[kind]}"
 
     def claim(self, local: str) -> str:
         """Register a child by its local name; returns its full, dotted name."""

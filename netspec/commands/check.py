@@ -3,8 +3,6 @@
 Exit 0 when every spec is valid, 1 when one is not, 2 for bad usage."""
 from __future__ import annotations
 
-import json
-
 from ..errors import SpecError
 from .common import add_strict, load_analysis
 
@@ -43,5 +41,7 @@ def run(args) -> int:
                 print(f"{spec}: ok: {a.name}, {len(a.layers)} layers, output {shape}, "
                       f"{a.total_params:,} parameters")
     if args.format == "json":
+        import json
+
         print(json.dumps(results, indent=2))
     return 1 if failed else 0

@@ -5,11 +5,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..analysis import Analysis, analyze
-from ..build import build
+from ..analysis import Analysis
+from ..api import analyze, load
 from ..errors import UsageError
 from ..graph import Network
-from ..source import load_text, read_file
 
 
 def add_spec(p: argparse.ArgumentParser) -> None:
@@ -28,8 +27,8 @@ def add_device(p: argparse.ArgumentParser) -> None:
 
 def load_network(spec: str) -> Network:
     if spec == "-":
-        return build(load_text(sys.stdin.read(), "<stdin>"))
-    return build(load_text(read_file(spec), spec))
+        return load(sys.stdin.read(), file="<stdin>")
+    return load(Path(spec))
 
 
 def load_analysis(spec: str, strict: bool = False) -> Analysis:

@@ -73,7 +73,7 @@ class TorchPlan:
 class Expect(BaseModel):
     """What a homework layer should produce; a mismatch is an error at its line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     shape: list[Size] | None = None
     params: NonNeg | None = None
 
