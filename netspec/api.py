@@ -48,3 +48,25 @@ def gc_paused():
         yield
     finally:
         gc.enable()
+
+
+def diagram(spec: str | Path | Network | Analysis, rankdir: str = "TB"):
+    """A Graphviz diagram of a spec (see docs/diagrams.md); in a notebook it draws itself.
+    ``.save("net.png")`` writes .dot, .svg, .png or .pdf. Needs the graphviz package."""
+    from .backends.diagram import diagram as draw
+
+    return draw(spec if isinstance(spec, Analysis) else analyze(spec), rankdir)
+
+
+def compile_model(spec: str | Path | Network | Analysis):
+    """The spec as a ``torch.nn.Module`` (see docs/compile.md). Needs torch."""
+    from .backends.torch_model import build_module
+
+    return build_module(spec if isinstance(spec, Analysis) else analyze(spec))
+
+
+def emit(spec: str | Path | Network | Analysis) -> str:
+    """Readable, standalone PyTorch source for the spec: a class and ``build()``."""
+    from .backends.torch_emit import emit_source
+
+    return emit_source(spec if isinstance(spec, Analysis) else analyze(spec))

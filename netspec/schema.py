@@ -36,8 +36,14 @@ def json_schema() -> dict[str, Any]:
                   "additionalProperties": False,
                   "properties": {"layers": {"type": "array", "items": {"$ref": "#/$defs/item"}},
                                  "repeat": {"type": "integer", "minimum": 1},
-                                 "name": {"type": "string"}}})
+                                 "name": {"type": "string"}, "input": {"type": "string"}}})
+    # Block names are the spec's own, so a use is any mapping not keyed by a kind or `layers`.
+    items.append({"type": "object", "title": "block use", "minProperties": 1,
+                  "propertyNames": {"not": {"enum": sorted(KINDS) + ["layers"]}},
+                  "description": "a block defined under `blocks:`, with its arguments"})
     defs["item"] = {"anyOf": items}
+    # A block's layers hold `$parameters` in place of values: checked after substitution.
+    defs["BlockDef"]["properties"]["layers"]["items"] = {"type": ["string", "object"]}
     top["properties"]["layers"] = {"type": "array", "minItems": 1,
                                    "items": {"$ref": "#/$defs/item"}}
     top["properties"]["defaults"] = {

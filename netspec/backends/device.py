@@ -1,0 +1,19 @@
+"""Where a model runs: --device auto|cpu|cuda, shared by train, export and benchmarks."""
+from __future__ import annotations
+
+from ..errors import UsageError
+
+
+def resolve_device(name: str = "auto"):
+    """``auto`` picks CUDA when it is there; asking for CUDA without it is a usage error."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for, but PyTorch sees no CUDA device "
+                         f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); "
+                         "use --device cpu or auto")
+    if name not in ("cpu", "cuda"):
+        raise UsageError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device(name)

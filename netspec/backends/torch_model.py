@@ -1,0 +1,88 @@
+"""Compile a spec to a real ``torch.nn.Module``.
+
+Submodules are named after the spec's layers, nested like PyTorch's own module paths
+(``layer1.0.conv1`` lives in ``ModuleDict``s), so ``state_dict`` keys are stable, readable and,
+for the zoo, torchvision's. ``forward`` runs the shared plan (:mod:`.plan`): no Python beyond
+a loop over a fixed tuple, which ``torch.compile(fullgraph=True)`` and ``torch.export`` trace.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..analysis import Analysis
+from ..api import analyze
+from ..graph import INPUT, Network
+from ..layers.base import TorchCall
+from .plan import Step, plan
+
+
+def build_module(spec: Analysis | Network | str | Path) -> "CompiledNetwork":
+    """The spec's network as an ``nn.Module`` with freshly initialised weights."""
+    a = spec if isinstance(spec, Analysis) else analyze(spec)
+    return CompiledNetwork(a)
+
+
+def build_call(call: TorchCall) -> nn.Module:
+    """One TorchCall as a module; a Sequential's named children are built in order."""
+    if call.cls == "Sequential" and call.kwargs:
+        children = OrderedDict((k, build_call(v)) for k, v in call.kwargs.items())
+        return nn.Sequential(children)
+    return getattr(nn, call.cls)(*call.args, **call.kwargs)
+
+
+class CompiledNetwork(nn.Module):
+    """A spec's network. ``layer_outputs(x)`` gives every layer's output, for inspection."""
+
+    def __init__(self, analysis: Analysis):
+        super().__init__()
+        self.spec_name = analysis.name
+        self.input_shape = tuple(analysis.input_shape)
+        self._steps = []
+        for step in plan(analysis):
+            modules = tuple(self._attach(path, build_call(call)) for path, call in step.modules)
+            self._steps.append((step, modules))
+        self._output = analysis.layers[-1].name
+
+    def _attach(self, path: str, module: nn.Module) -> nn.Module:
+        """Register ``module`` at a dotted path, creating ModuleDict containers on the way."""
+        parent: nn.Module = self
+        *outer, leaf = path.split(".")
+        for part in outer:
+            if part not in parent._modules:
+                parent.add_module(part, nn.ModuleDict())
+            parent = parent._modules[part]
+        parent.add_module(leaf, module)
+        return module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._run(x, keep=False)[self._output]
+
+    def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every layer's output by name, from the same code path as ``forward``."""
+        return self._run(x, keep=True)
+
+    def _run(self, x: torch.Tensor, keep: bool) -> dict[str, torch.Tensor]:
+        values = {INPUT: x}
+        for step, modules in self._steps:
+            h = _merge(step, values)
+            for module in modules:
+                h = module(h)
+            values[step.name] = h
+            if not keep:
+                for name in step.free:  # let memory go as soon as nothing reads it
+                    del values[name]
+        return values
+
+
+def _merge(step: Step, values: dict[str, torch.Tensor]) -> torch.Tensor:
+    if step.combine == "cat":
+        return torch.cat([values[ref] for ref in step.inputs], dim=1)
+    h = values[step.inputs[0]]
+    if step.combine == "sum":
+        for ref in step.inputs[1:]:
+            h = h + values[ref]
+    return h
