@@ -28,8 +28,7 @@ from common import Result, print_table  # noqa: E402
 BENCHMARKS = {
     "startup": "bench_startup",  # cold start of `netspec check` vs `import yaml, pydantic`
     "check": "bench_check",  # in-process check of 1k / 10k-layer specs vs PyYAML
-    "torch": "bench_torch",  # compiled vs hand-written PyTorch forward+backward (to come:
-    # needs netspec/backends/torch_model.py build_module)
+    "torch": "bench_torch",  # compiled vs hand-written / emitted PyTorch, forward+backward
 }
 
 

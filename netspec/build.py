@@ -299,8 +299,15 @@ class _Builder:
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
         seen: dict[str, Node] = {}
+        containers = {n.name.rsplit(".", i)[0] for n in self.nodes
+                      for i in range(1, n.name.count(".") + 1)}
         for node in self.nodes:
-            if node.name in seen:
+            if node.name in containers:
+                self.errors.append(Diagnostic(
+                    "error", f"the name '{node.name}' is also the name of a block or group",
+                    node.where("name"), node.describe(),
+                    hint="a layer and a block or group cannot share a name"))
+            elif node.name in seen:
                 first = seen[node.name]
                 self.errors.append(Diagnostic(
                     "error", f"the name '{node.name}' is already used by {first.describe()} "

@@ -234,3 +234,13 @@ def test_avgpool_refuses_one_sided_padding():
     (e,) = errors_of("input: [1, 74, 74]\nlayers:\n"
                      "  - avgpool: {kernel: 3, stride: 2, padding: same}\n")
     assert "avgpool pads both sides alike" in e.message
+
+
+def test_a_layer_cannot_share_a_groups_name():
+    (e,) = errors_of("""input: [3, 8, 8]
+layers:
+  - name: stage
+    layers: [relu, relu]
+  - relu: {name: stage}
+""")
+    assert "the name 'stage' is also the name of a block or group" in e.message
