@@ -1,12 +1,27 @@
-"""(being written)"""
-HELP = "(not yet available)"
+"""Draw a spec as a Graphviz diagram: one box per layer, tensor shapes on the edges, blocks and
+groups as clusters. .dot needs only the graphviz Python package; .svg, .png and .pdf also need
+Graphviz's `dot` program.
+
+Exit 0 when written, 1 when the spec is invalid, 2 for bad usage (a wrong suffix, no `dot`)."""
+from __future__ import annotations
+
+from ..backends.diagram import RANKDIRS, SUFFIXES, diagram
+from .common import add_spec, add_strict, load_analysis, output_path
+
+HELP = "draw the network as a Graphviz diagram (.dot, .svg, .png, .pdf)"
 
 
 def add_arguments(p):
-    pass
+    add_spec(p)
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="the file to write; its suffix picks the format: "
+                        + ", ".join(SUFFIXES))
+    p.add_argument("--rankdir", choices=RANKDIRS, default="TB",
+                   help="lay the layers out top to bottom (TB, default) or left to right (LR)")
+    add_strict(p)
 
 
 def run(args) -> int:
-    from ..errors import UsageError
-
-    raise UsageError("'diagram' is not available yet")
+    path = output_path(args.output, SUFFIXES)
+    diagram(load_analysis(args.spec, args.strict), args.rankdir).save(path)
+    return 0

@@ -1,0 +1,278 @@
+"""Export a spec's compiled module to ONNX, every node named after the spec layer it computes.
+
+The module is netspec's own (``build_module``), traced by torch's ``torch.export``-based
+exporter with a symbolic batch axis; the graph's input is ``input``, its output ``output``.
+The graph is then tidied (constants folded, the zero bias of a bias-less conv dropped, the
+shape of a flatten written out) but batchnorm is *not* folded into the conv before it: the file
+keeps one node per spec layer and initializers that are exactly the ``state_dict``, and ONNX
+Runtime folds batchnorm itself when it loads the model. Every node is then renamed
+``<layer>/<Op>`` (``layer1.0.conv1/Conv``) from the module path torch records on it.
+
+torch's exporter writes opset 18 and newer itself; an older ``--opset`` is converted with
+ONNX's version converter, which refuses operators it cannot express there (a clear error).
+torch, onnx and onnxscript are imported inside the functions.
+"""
+from __future__ import annotations
+
+import ast
+import logging
+import warnings
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from ..analysis import Analysis
+from ..errors import UsageError
+from .plan import Step, plan
+
+if TYPE_CHECKING:
+    import onnx
+    import onnx_ir
+    import torch
+
+DEFAULT_OPSET = 18  # what torch's exporter writes natively (older ones are converted)
+MIN_OPSET = 7  # the oldest opset ONNX's version converter can target
+TRACE_BATCH = 2  # an example batch of 1 would let torch.export specialise the batch axis
+MAX_PROTO_BYTES = 2**31 - 2**24  # protobuf's 2 GiB limit, less room for the graph itself
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What was written, for the command's summary."""
+
+    path: Path
+    opset: int
+    nodes: int
+    external_data: Path | None  # weights beside the model when it passes 2 GiB
+
+
+def export_onnx(a: Analysis, path: Path, opset: int = DEFAULT_OPSET,
+                weights: Path | None = None) -> Exported:
+    """Compile ``a``'s network, load ``weights`` if given, and write it to ``path``."""
+    check_export(opset)
+    from .torch_model import build_module
+
+    module = build_module(a)
+    if weights is not None:
+        load_weights(module, weights)
+    return export_module(module, a, path, opset)
+
+
+def export_module(module: torch.nn.Module, a: Analysis, path: Path,
+                  opset: int = DEFAULT_OPSET) -> Exported:
+    """Write a module compiled from ``a`` (``build_module``, perhaps trained) as ONNX."""
+    check_export(opset)
+    import torch
+
+    with torch.no_grad():
+        model = _trace(module.eval(), a, max(opset, DEFAULT_OPSET))
+    _tidy(model)
+    name_nodes(model, a)
+    model.graph.name = a.name
+    return _save(model, Path(path), opset)
+
+
+def check_export(opset: int) -> None:
+    """Usage errors found before any work: a missing library, an opset ONNX does not know."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "onnx", "onnxscript") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"ONNX export needs {', '.join(missing)}: pip install 'netspec[onnx]' "
+                         "(torch, onnx, onnxscript; onnxruntime to run the result)")
+    import onnx
+
+    newest = onnx.defs.onnx_opset_version()
+    if not MIN_OPSET <= opset <= newest:
+        raise UsageError(f"--opset {opset} is out of range: ONNX {onnx.__version__} knows "
+                         f"opsets {MIN_OPSET} to {newest} (default {DEFAULT_OPSET})")
+
+
+def load_weights(module: torch.nn.Module, path: Path) -> None:
+    """Load a checkpoint into the compiled module, or say exactly which keys do not fit.
+
+    Accepts a ``torch.save``'d state_dict (what ``netspec train -o`` writes) or a dict holding
+    one under ``state_dict`` or ``model`` (the usual training-loop checkpoints)."""
+    state = _read_checkpoint(path)
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    resized = [f"{k}: {tuple(state[k].shape)} in the checkpoint, {tuple(v.shape)} in the spec"
+               for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or resized:
+        raise UsageError(_mismatch(path, missing, unexpected, resized))
+    module.load_state_dict(state)
+
+
+def _read_checkpoint(path: Path) -> dict:
+    import torch
+
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise UsageError(f"--weights {path}: no such file") from None
+    except Exception as e:  # torch raises many kinds for a file that is not a checkpoint
+        raise UsageError(f"--weights {path}: not a PyTorch checkpoint that loads safely "
+                         f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    for key in ("state_dict", "model"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+            break
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise UsageError(f"--weights {path}: expected a state_dict (names -> tensors), or a "
+                         "dict with one under 'state_dict' or 'model'")
+    return obj
+
+
+def _mismatch(path: Path, missing: list[str], unexpected: list[str], resized: list[str]) -> str:
+    """Name the keys that do not fit (the first few of each kind) and the likely cause."""
+    lines = [f"--weights {path} does not fit this spec"]
+    for title, keys in (("missing from the checkpoint", missing),
+                        ("in the checkpoint but not in the spec", unexpected),
+                        ("of another shape", resized)):
+        if keys:
+            shown = ", ".join(keys[:8]) + (f", ... ({len(keys) - 8} more)" if len(keys) > 8 else "")
+            lines.append(f"  {len(keys)} {title}: {shown}")
+    if unexpected and all(k.startswith("module.") for k in unexpected):
+        lines.append("  hint: the keys start with 'module.': the checkpoint was saved from a "
+                     "DataParallel/DistributedDataParallel wrapper; save model.module.state_dict()")
+    return "\n".join(lines)
+
+
+def _trace(module: torch.nn.Module, a: Analysis, opset: int) -> onnx_ir.Model:
+    """torch.export the module with a symbolic batch axis, untidied (see ``_tidy``)."""
+    import torch
+
+    example = torch.randn(TRACE_BATCH, *a.input_shape)
+    with _quiet():
+        program = torch.onnx.export(
+            module, (example,), input_names=["input"], output_names=["output"],
+            opset_version=opset, dynamo=True, optimize=False, verbose=False,
+            dynamic_shapes=({0: torch.export.Dim("batch")},))
+    return program.model
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """torch's exporter and onnxscript log and warn about their progress and about packages a
+    netspec user has no use for (torchvision); their errors still raise."""
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _tidy(model: onnx_ir.Model) -> None:
+    """Fold constants and apply only the rewrites that keep one node per layer.
+
+    torch's own ``optimize=True`` also folds batchnorm into the conv before it, which leaves the
+    conv's layer without a node and its initializer named ``conv1.weight`` holding other
+    values than the state_dict's."""
+    from onnxscript import optimizer, rewriter
+    from onnxscript.rewriter.rules import common as rules
+
+    optimizer.fold_constants(model)
+    rewriter.rewrite(model, [rules.remove_optional_bias_from_conv_rule,
+                             rules.remove_optional_bias_from_gemm_rule,
+                             rules.materialize_reshape_shape_rule, rules.no_op_expand_rule])
+    optimizer.remove_unused_nodes(model)
+
+
+def name_nodes(model: onnx_ir.Model, a: Analysis) -> None:
+    """Rename every node ``<layer>/<Op>`` (``_1``, ``_2`` for a layer's further ops of a kind).
+
+    torch records the module path each node came from (``name_scopes``); a layer's modules are
+    its own name and ``<name>_<suffix>`` (an explicit pad, a fused activation). The sums and
+    concatenations of merging layers run outside any module, in the order of the plan. A node
+    made by folding constants belongs to the layer that reads it."""
+    steps = plan(a)
+    owner = {path: s.name for s in steps for path, _ in s.modules}
+    merges = _merge_ops(steps)
+    nodes = list(model.graph)
+    layer: dict[int, str] = {}
+    for node in nodes:
+        scopes = ast.literal_eval(node.metadata_props.get("pkg.torch.onnx.name_scopes", "[]"))
+        if len(scopes) > 2 and scopes[1] in owner:
+            layer[id(node)] = owner[scopes[1]]
+        elif len(scopes) == 2 and node.op_type in ("Add", "Concat"):
+            name, op = next(merges, (None, None))
+            if op != node.op_type:
+                raise RuntimeError(f"ONNX node {node.name} ({node.op_type}) does not match the "
+                                   f"plan's next merge ({name}: {op})")
+            layer[id(node)] = name
+    for node in reversed(nodes):
+        if id(node) not in layer:
+            readers = [layer.get(id(user)) for out in node.outputs for user, _ in out.uses()]
+            if any(readers):
+                layer[id(node)] = next(r for r in readers if r)
+    seen: Counter = Counter()
+    for node in nodes:
+        if id(node) in layer:
+            base = f"{layer[id(node)]}/{node.op_type}"
+            node.name = base + (f"_{seen[base]}" if seen[base] else "")
+            seen[base] += 1
+
+
+def _merge_ops(steps: list[Step]) -> Iterator[tuple[str, str]]:
+    """The ONNX ops merging layers become, in order: a sum of k inputs is k - 1 Adds."""
+    for s in steps:
+        if s.combine == "sum":
+            yield from [(s.name, "Add")] * (len(s.inputs) - 1)
+        elif s.combine == "cat":
+            yield s.name, "Concat"
+
+
+def _save(model: onnx_ir.Model, path: Path, opset: int) -> Exported:
+    """Write the model: converted if an older opset was asked for, and with its weights in a
+    file beside it when they pass protobuf's 2 GiB."""
+    import onnx_ir as ir
+
+    written = model.opset_imports.get("")
+    if written != max(opset, DEFAULT_OPSET):
+        raise UsageError(f"--opset {opset}: torch's exporter wrote opset {written} instead; "
+                         f"use an opset from {DEFAULT_OPSET} to {written}")
+    size = sum(v.const_value.nbytes for v in model.graph.initializers.values())
+    data = path.with_name(path.name + ".data") if size > MAX_PROTO_BYTES else None
+    if data and opset < DEFAULT_OPSET:
+        raise UsageError(f"--opset {opset}: a model over 2 GiB can only be written at opset "
+                         f"{DEFAULT_OPSET} or newer")
+    try:
+        if opset < DEFAULT_OPSET:
+            import onnx
+
+            onnx.save_model(_convert(ir.to_proto(model), opset), path)
+        else:
+            ir.save(model, path, external_data=data.name if data else None)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    return Exported(path, opset, len(model.graph), data)
+
+
+def _convert(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
+    """ONNX's version converter, its refusals turned into a message naming the layers."""
+    import re
+
+    import onnx
+
+    try:
+        return onnx.version_converter.convert_version(proto, opset)
+    except Exception as e:  # the converter raises RuntimeError or ValueError with C++ text
+        text = str(e).splitlines()[0]
+        detail = text.split("failed: ")[-1].replace("$", "")  # past the C++ file and line
+        found = re.search(r"for (\w+)$", detail)
+        op = found.group(1) if found else None
+        layers = sorted({n.name.rsplit("/", 1)[0] for n in proto.graph.node if n.op_type == op})
+        shown = ", ".join(layers[:6]) + (", ..." if len(layers) > 6 else "")
+        where = f" ({op} in {shown})" if layers else ""
+        raise UsageError(f"--opset {opset} is too old for this network{where}: ONNX's version "
+                         f"converter says '{detail}'; use --opset {DEFAULT_OPSET} or newer, "
+                         "which torch's exporter writes directly") from None
