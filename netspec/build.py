@@ -313,10 +313,12 @@ class _Builder:
                     "error", f"the name '{node.name}' is already used by {first.describe()} "
                     f"at line {first.location.line}", node.where("name"), node.describe(),
                     hint="layer names must be unique"))
-            elif any(keyword.iskeyword(p) or p in RESERVED for p in node.name.split(".")):
+            elif any(keyword.iskeyword(p) or p in RESERVED or p.startswith("_")
+                     for p in node.name.split(".")):
                 self.errors.append(Diagnostic(
                     "error", f"'{node.name}' cannot be a layer name (it is reserved in Python "
-                    "or PyTorch)", node.where("name"), node.describe(), hint="choose another name"))
+                    "or PyTorch)", node.where("name"), node.describe(),
+                    hint="choose another name; names starting with '_' are PyTorch's own"))
             for ref in node.inputs:
                 if ref != INPUT and ref not in seen:
                     later = any(n.name == ref for n in self.nodes)

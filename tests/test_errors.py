@@ -53,6 +53,8 @@ CASES = {
                        r"unique"),
     "reserved name": ("  - relu: {name: forward}\n", "4:18", r"'forward' cannot be a layer name",
                       None),
+    "private name": ("  - relu: {name: _modules}\n", "4:18", r"'_modules' cannot be a layer name",
+                     r"PyTorch's own"),
     "unknown reference": ("  - relu: {name: a}\n  - relu: {input: b}\n", "5:19",
                           r"input 'b' is not the name of any layer", None),
     "later reference": ("  - relu: {input: b}\n  - relu: {name: b}\n", "4:19",

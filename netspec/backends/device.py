@@ -11,9 +11,10 @@ def resolve_device(name: str = "auto"):
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
+        build = (f"built for CUDA {torch.version.cuda}" if torch.version.cuda
+                 else "a build without CUDA")
         raise UsageError("--device cuda was asked for, but PyTorch sees no CUDA device "
-                         f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); "
-                         "use --device cpu or auto")
+                         f"(torch {torch.__version__}, {build}); use --device cpu or auto")
     if name not in ("cpu", "cuda"):
         raise UsageError(f"unknown device {name!r}; use auto, cpu or cuda")
     return torch.device(name)

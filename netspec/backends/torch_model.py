@@ -15,7 +15,8 @@ from torch import nn
 
 from ..analysis import Analysis
 from ..api import analyze
-from ..graph import INPUT, Network
+from ..errors import SpecError
+from ..graph import INPUT, Network, Node
 from ..layers.base import TorchCall
 from .plan import Step, plan
 
@@ -41,22 +42,26 @@ class CompiledNetwork(nn.Module):
         super().__init__()
         self.spec_name = analysis.name
         self.input_shape = tuple(analysis.input_shape)
-        self._steps = []
-        for step in plan(analysis):
-            modules = tuple(self._attach(path, build_call(call)) for path, call in step.modules)
-            self._steps.append((step, modules))
+        nodes = {node.name: node for node in analysis.network.nodes}
+        steps = plan(analysis)
+        for step in steps:
+            for path, call in step.modules:
+                self._attach(path, build_call(call), nodes[step.name])
+        # Paths, not the modules themselves: a submodule replaced after building (a new
+        # classifier head, `model.fc = nn.Linear(...)`) is the one that runs.
+        self._steps = tuple((step, tuple(tuple(path.split(".")) for path, _ in step.modules))
+                            for step in steps)
         self._output = analysis.layers[-1].name
 
-    def _attach(self, path: str, module: nn.Module) -> nn.Module:
+    def _attach(self, path: str, module: nn.Module, node: Node) -> None:
         """Register ``module`` at a dotted path, creating ModuleDict containers on the way."""
         parent: nn.Module = self
         *outer, leaf = path.split(".")
         for part in outer:
             if part not in parent._modules:
-                parent.add_module(part, nn.ModuleDict())
+                _add(parent, part, nn.ModuleDict(), node)
             parent = parent._modules[part]
-        parent.add_module(leaf, module)
-        return module
+        _add(parent, leaf, module, node)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._run(x, keep=False)[self._output]
@@ -67,15 +72,31 @@ class CompiledNetwork(nn.Module):
 
     def _run(self, x: torch.Tensor, keep: bool) -> dict[str, torch.Tensor]:
         values = {INPUT: x}
-        for step, modules in self._steps:
+        for step, paths in self._steps:
             h = _merge(step, values)
-            for module in modules:
-                h = module(h)
+            for path in paths:
+                h = self._submodule(path)(h)
             values[step.name] = h
             if not keep:
                 for name in step.free:  # let memory go as soon as nothing reads it
                     del values[name]
         return values
+
+    def _submodule(self, path: tuple[str, ...]) -> nn.Module:
+        """The module at ``path`` now; plain dict lookups, which torch.compile traces."""
+        module: nn.Module = self
+        for part in path:
+            module = module._modules[part]
+        return module
+
+
+def _add(parent: nn.Module, name: str, module: nn.Module, node: Node) -> None:
+    """add_module, with the one clash the plan cannot see: this class's own attributes."""
+    if hasattr(parent, name) and name not in parent._modules:
+        raise SpecError.single(
+            f"'{name}' cannot name a PyTorch module: the compiled module has an attribute of "
+            "that name", node.where("name"), layer=node.describe(), hint="choose another name")
+    parent.add_module(name, module)
 
 
 def _merge(step: Step, values: dict[str, torch.Tensor]) -> torch.Tensor:
