@@ -22,6 +22,7 @@ TITLE = "in-process check of generated N-layer specs (text -> Analysis)"
 SIZES = (1_000, 10_000)
 TARGET_10K = 0.5  # seconds
 TARGET_GROWTH = 1.5  # time per layer at 10k over time per layer at 1k
+TARGET_RESNET152 = 0.020  # seconds, checking specs/resnet152.yaml in-process
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -108,6 +109,8 @@ def run(opts) -> Result:
     res.rows.append(Row(f"time per layer: {big:,} vs {small:,}", per_layer[big], per_layer[small],
                         f"<= {TARGET_GROWTH:.2f}x", growth <= TARGET_GROWTH))
 
+    resnet152(res, opts)
+
     # Where the 10k time goes, stage by stage (informational), interleaved with the baseline.
     text = texts[big]
     count = runs(opts, 5, 3)
@@ -131,3 +134,20 @@ def run(opts) -> Result:
         res.rows.append(Row(f"  {big:,}: stage {stage}", median(ts),
                             yaml_t if stage == "load_text" else None))
     return res
+
+
+def resnet152(res: Result, opts) -> None:
+    """A real branching network with blocks: specs/resnet152.yaml (514 layers), file text to
+    Analysis, against PyYAML composing the same text."""
+    import netspec
+
+    from common import ROOT
+
+    text = (ROOT / "specs" / "resnet152.yaml").read_text()
+    count = runs(opts, 20, 5)
+    times = interleaved({"netspec": lambda: netspec.analyze(text),
+                         "yaml": lambda: yaml.compose(text, Loader=Loader)}, count)
+    t = median(times["netspec"])
+    res.rows.append(Row(f"resnet152.yaml (median of {count}) vs yaml.compose", t,
+                        median(times["yaml"]), f"< {fmt_time(TARGET_RESNET152)}",
+                        t < TARGET_RESNET152))
