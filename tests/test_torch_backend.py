@@ -228,7 +228,7 @@ def test_an_activation_module_cannot_take_another_layers_name():
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("_modules", "start with '_'"),
+    ("_modules", "names starting with '_' are PyTorch's own"),
     ("spec_name", "the compiled module has an attribute"),
 ])
 def test_names_pytorch_uses_itself_are_refused(name, reason):
