@@ -6,8 +6,9 @@ under ``strict`` they are errors. Expectations a spec states are checked last.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import NamedTuple
+
 from .errors import Diagnostic, LayerError, SpecError
 from .graph import INPUT, Network, Node
 from .layers.base import Layer
@@ -45,8 +46,7 @@ class LayerRecord(NamedTuple):
         return d
 
 
-@dataclass(frozen=True)
-class GroupRecord:
+class GroupRecord(NamedTuple):
     """A block instance or named group: its layers' sums, for subtotals and folded rows."""
 
     name: str
@@ -66,7 +66,7 @@ class GroupRecord:
         return self.weights + self.biases
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = self._asdict()
         d["output_shape"] = list(self.output_shape)
         d["params"] = self.params
         return d

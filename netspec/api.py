@@ -13,7 +13,8 @@ import gc
 from contextlib import contextmanager
 from pathlib import Path
 
-from .analysis import Analysis, analyze as _analyze
+from .analysis import Analysis
+from .analysis import analyze as _analyze
 from .build import build
 from .graph import Network
 from .source import load_text, read_file

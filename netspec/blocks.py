@@ -6,22 +6,20 @@ its layers. ``$input`` is left for the scope to resolve: it names what feeds the
 """
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
 
 from .scope import BLOCK_INPUT
+from .spec_model import Constrain, SpecModel, setting
 
 REQUIRED = "required"
 MAX_BLOCK_DEPTH = 16
 
 
-class BlockDef(BaseModel):
+class BlockDef(SpecModel):
     """``params`` maps each parameter to its default (``required`` for none)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    params: dict[str, Any] = Field(default_factory=dict)
-    layers: list[Any] = Field(min_length=1)
+    params: dict[str, Any] = setting(default_factory=dict)
+    layers: Annotated[list[Any], Constrain(min_length=1)]
     description: str | None = None
     # like nn.Sequential (torchvision's Conv2dNormActivation): unnamed children are numbered
     sequential: bool = False

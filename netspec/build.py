@@ -11,17 +11,19 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from .blocks import MAX_BLOCK_DEPTH, BindError, bind, substitute
 from .document import SpecFile
 from .errors import Diagnostic, SpecError
 from .graph import INPUT, Network, Node
 from .layers import KINDS, did_you_mean
-from .layers.base import Layer
+from .layers.base import COMMON, Layer
 from .schema_errors import describe, translate
 from .scope import BLOCK_INPUT, Scope, Scopes
 from .source import Document
+from .spec_model import field_docs
+from .validators import validate
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
@@ -76,9 +78,9 @@ class _Builder:
 
     def top_level(self) -> SpecFile:
         try:
-            return SpecFile.model_validate(self.doc.data)
+            return validate(SpecFile, self.doc.data)
         except ValidationError as e:
-            self.schema_errors(e, (), "the spec", SpecFile.model_fields)
+            self.schema_errors(e, (), "the spec", field_docs(SpecFile))
             raise SpecError(self.errors) from None
 
     def defaults(self, spec: SpecFile) -> None:
@@ -89,7 +91,7 @@ class _Builder:
                 self.error(f"unknown layer kind '{kind}' in defaults", path, at_key=True,
                            hint=did_you_mean(kind, KINDS) or _known_kinds())
                 continue
-            fields = [f for f in KINDS[kind].model_fields if f not in ("name", "input", "expect")]
+            fields = [f for f in field_docs(KINDS[kind]) if f not in COMMON]
             for key in values:
                 if key not in fields:
                     self.error(f"'{key}' is not a setting of {kind}", path + (key,), at_key=True,
@@ -264,9 +266,9 @@ class _Builder:
         if key in self.cache:
             return self.cache[key]
         try:
-            layer = KINDS[kind].model_validate(params)
+            layer = validate(KINDS[kind], params)
         except ValidationError as e:
-            self.schema_errors(e, path, kind, KINDS[kind].model_fields, origins,
+            self.schema_errors(e, path, kind, field_docs(KINDS[kind]), origins,
                                layer=f"layer {len(self.nodes) + 1} ({kind})")
             return None
         self.cache[key] = layer

@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 
 from .errors import SpecError, UsageError
 
-# Subcommand modules, imported only to build the parser; heavy libraries load inside `run`.
+# Subcommand modules; heavy libraries load inside their `run`.
 COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram")
 
 
@@ -22,14 +21,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the one ``argv`` names: a fresh `netspec check`
+    then imports no other command's module (nor the backend constants those read)."""
+    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
+    chosen = words[:1] if words[:1] and words[0] in COMMANDS else COMMANDS
     p = _Parser(prog="netspec", description="Check, report, compile, export and draw neural "
                 "network specs written in YAML.")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"netspec {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    for name in chosen:
         module = importlib.import_module(f".commands.{name}", __package__)
         cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(cmd)
@@ -38,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser(argv).parse_args(argv)
     try:
         return args.run(args)
     except SpecError as e:
@@ -55,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as e:  # a bug in netspec, not a user mistake
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         print(f"netspec {args.command}: internal error: {type(e).__name__}: {e}\n"
               "this is a bug in netspec; run with --debug for the traceback", file=sys.stderr)

@@ -1,34 +1,33 @@
-"""The top level of a spec file, as pydantic models. Layer items are validated by their kinds."""
+"""The top level of a spec file, as dataclasses pydantic validates. Layer items are validated by
+their kinds."""
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
 
 from .blocks import BlockDef
-from .layers.base import NonNeg, Size
+from .spec_model import Constrain, NonNeg, Size, SpecModel, setting
 
 
-class NetworkExpect(BaseModel):
+class NetworkExpect(SpecModel):
     """What the whole network should be: checked by `netspec check`, reported at its line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    output_shape: list[Size] | None = Field(None, description="the network's output shape")
-    params: NonNeg | None = Field(None, description="exact number of learnable parameters")
-    max_params: NonNeg | None = Field(None, description="parameter budget: at most this many")
+    output_shape: list[Size] | None = setting(None, doc="the network's output shape")
+    params: NonNeg | None = setting(None, doc="exact number of learnable parameters")
+    max_params: NonNeg | None = setting(None, doc="parameter budget: at most this many")
 
 
-class SpecFile(BaseModel):
+class SpecFile(SpecModel):
     """A network: its input shape (channels first, no batch axis) and its layers, in order."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    name: str | None = Field(None, max_length=128, description="default: the file's name")
+    name: Annotated[str, Constrain(max_length=128)] | None = setting(
+        None, doc="default: the file's name")
     description: str | None = None
-    input: list[Size] = Field(min_length=1, max_length=4,
-                              description="[C], [C, L], [C, H, W] or [C, D, H, W]")
-    defaults: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="settings per layer kind, e.g. conv: {kernel: 3}")
-    blocks: dict[str, BlockDef] = Field(
-        default_factory=dict, description="reusable blocks: name -> {params, layers}")
-    layers: list[Any] = Field(min_length=1, description="layer items, in order")
+    input: Annotated[list[Size], Constrain(min_length=1, max_length=4)] = setting(
+        doc="[C], [C, L], [C, H, W] or [C, D, H, W]")
+    defaults: dict[str, dict[str, Any]] = setting(
+        default_factory=dict, doc="settings per layer kind, e.g. conv: {kernel: 3}")
+    blocks: dict[str, BlockDef] = setting(
+        default_factory=dict, doc="reusable blocks: name -> {params, layers}")
+    layers: Annotated[list[Any], Constrain(min_length=1)] = setting(
+        doc="layer items, in order")
     expect: NetworkExpect | None = None

@@ -8,10 +8,10 @@ prints those and exits 1, never a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A 1-based position in a spec file."""
 
     file: str
@@ -22,8 +22,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One finding about a spec, formatted like a compiler message."""
 
     severity: str  # "error" or "warning"

@@ -7,8 +7,7 @@ Real frameworks free, fuse and recompute, so these are the textbook figures, not
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -17,8 +16,7 @@ DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 ADAM_STATES = 2
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     """Bytes for one batch; each total is the sum of the parts beside it."""
 
     batch: int

@@ -1,4 +1,4 @@
-"""The JSON Schema of the YAML format, built from the kinds' pydantic models, for editors.
+"""The JSON Schema of the YAML format, which pydantic writes from the kinds' classes, for editors.
 
 It describes what users write (short forms included), so the YAML language server can complete
 and validate a spec with ``# yaml-language-server: $schema=netspec.schema.json``.
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from .document import SpecFile
 from .layers import KINDS
 
@@ -14,12 +16,12 @@ REF = "#/$defs/{model}"
 
 
 def json_schema() -> dict[str, Any]:
-    top = SpecFile.model_json_schema(ref_template=REF)
+    top = TypeAdapter(SpecFile).json_schema(ref_template=REF)
     defs: dict[str, Any] = top.pop("$defs", {})
     items: list[dict] = [{"type": "string", "enum": sorted(KINDS),
                           "description": "a layer with its default settings"}]
     for kind, cls in sorted(KINDS.items()):
-        s = cls.model_json_schema(ref_template=REF)
+        s = TypeAdapter(cls).json_schema(ref_template=REF)
         defs.update(s.pop("$defs", {}))
         props = s.get("properties", {})
         settings = {"type": "object", "properties": props, "additionalProperties": False,

@@ -6,18 +6,15 @@ and every message names the setting as it is written in YAML (``input[1]``).
 """
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from .layers import did_you_mean
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     message: str
     loc: tuple  # the setting's path inside the validated mapping
     hint: str | None = None
@@ -25,10 +22,14 @@ class Problem:
     at_item: bool = False  # point at the whole item (a missing setting)
 
 
-def translate(e: ValidationError, fields: dict, what: str, defaults_hint: bool) -> list[Problem]:
-    """Problems for one validation, in the order of the settings."""
+def translate(e: ValidationError, fields: dict[str, str | None], what: str,
+              defaults_hint: bool) -> list[Problem]:
+    """Problems for one validation, in the order of the settings. ``fields`` maps each setting
+    to its description."""
     by_setting: dict[tuple, list[dict]] = {}
     for err in e.errors():
+        if err["type"] == "unexpected_keyword_argument":  # a dataclass's word for it
+            err["type"] = "extra_forbidden"
         by_setting.setdefault(_setting_path(err["loc"]), []).append(err)
     missing = [loc[0] for loc, errs in by_setting.items() if errs[0]["type"] == "missing"]
     typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
@@ -44,7 +45,7 @@ def translate(e: ValidationError, fields: dict, what: str, defaults_hint: bool) 
                     did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
             problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True))
         elif kind == "missing":
-            desc = getattr(fields.get(key), "description", None)
+            desc = fields.get(key)
             hint = f"give `{key}: ...` here" + (
                 f" or under `defaults: {what}:`" if defaults_hint else "")
             problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
@@ -62,6 +63,8 @@ def describe(value: Any) -> str:
 
 
 def _close(word: str, choices: list[str]) -> str | None:
+    import difflib  # only on errors: a fresh `netspec check` of a good spec skips it
+
     close = difflib.get_close_matches(word, choices, n=1)
     return close[0] if close else None
 

@@ -6,7 +6,7 @@ the ones PyTorch implements, so the checker's predictions can be tested against 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Shape = tuple[int, ...]  # channels first, no batch axis: (C,), (C, L), (C, H, W), (C, D, H, W)
 
@@ -27,8 +27,7 @@ def span(kernel: int, dilation: int = 1) -> int:
     return dilation * (kernel - 1) + 1
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """One axis of a sliding window: the inputs of ``floor((n + 2p - f)/s) + 1``."""
 
     size: int  # n

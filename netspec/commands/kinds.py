@@ -1,12 +1,12 @@
 """List the layer kinds with their settings, defaults and an example."""
 from __future__ import annotations
 
-from pydantic_core import PydanticUndefined
+import dataclasses
 
 from ..layers import KINDS
+from ..layers.base import COMMON
 
 HELP = "list the layer kinds and their settings"
-COMMON = ("name", "input", "expect")
 
 
 def add_arguments(p):
@@ -17,13 +17,14 @@ def describe(kind: str) -> str:
     cls = KINDS[kind]
     summary = (cls.__doc__ or "").strip().splitlines()[0].replace("``", "")
     lines = [f"{kind}: {summary}"]
-    fields = sorted(cls.model_fields.items(), key=lambda item: item[0] != cls.shorthand)
-    for field, info in fields:
-        if field in COMMON:
+    fields = sorted(dataclasses.fields(cls), key=lambda f: f.name != cls.shorthand)
+    for field in fields:
+        if field.name in COMMON:
             continue
-        default = "required" if info.default is PydanticUndefined else f"default {info.default!r}"
-        short = " (the short form's value)" if field == cls.shorthand else ""
-        lines.append(f"  {field}: {default}{short}")
+        required = field.default is dataclasses.MISSING
+        default = "required" if required else f"default {field.default!r}"
+        short = " (the short form's value)" if field.name == cls.shorthand else ""
+        lines.append(f"  {field.name}: {default}{short}")
     if cls.example:
         lines.append(f"  example: {cls.example}")
     return "\n".join(lines)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from ..schema import json_schema
 from .common import write_text
 
 HELP = "print the JSON Schema of the spec format"
@@ -14,5 +13,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    from ..schema import json_schema  # imports pydantic's schema generator: only here
+
     write_text(args.output, json.dumps(json_schema(), indent=2))
     return 0

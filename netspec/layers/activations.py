@@ -2,10 +2,9 @@
 (`activation: relu`) on conv and dense. Shape in = shape out, no parameters, no MACs."""
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
-
+from ..spec_model import Constrain
 from .base import Layer, TorchCall, TorchPlan, one_input
 from .registry import register
 
@@ -17,8 +16,7 @@ class _Activation(Layer):
         return one_input(inputs, self.kind)
 
     def call(self) -> TorchCall:
-        settings = self.model_dump(exclude={"name", "input", "expect"})
-        return TorchCall(self.torch_cls, (), settings)
+        return TorchCall(self.torch_cls, (), self.settings())
 
     def torch(self, inputs, out):
         return TorchPlan(self.call())
@@ -77,7 +75,7 @@ class LeakyRelu(_Activation):
     torch_cls = "LeakyReLU"
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
-    negative_slope: float = Field(0.01, ge=0, le=1)
+    negative_slope: Annotated[float, Constrain(ge=0, le=1)] = 0.01
 
 
 @register
@@ -88,7 +86,7 @@ class Elu(_Activation):
     torch_cls = "ELU"
     shorthand = "alpha"
     example = "- elu"
-    alpha: float = Field(1.0, gt=0, le=100)
+    alpha: Annotated[float, Constrain(gt=0, le=100)] = 1.0
 
 
 class _ChannelNorm(_Activation):

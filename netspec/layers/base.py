@@ -1,6 +1,7 @@
 """The contract every layer kind fulfils, in one class per kind.
 
-A kind is a frozen pydantic model (its schema: fields, defaults, bounds) plus four rules:
+A kind is a frozen dataclass that pydantic validates (its schema: fields, defaults, bounds; see
+:mod:`netspec.spec_model`) plus four rules:
 ``infer`` (output shape, raising :class:`~netspec.errors.LayerError` with the arithmetic),
 ``counts`` (weights, biases, non-trainable state, MACs), ``label`` (the short text reports and
 diagrams show) and ``torch`` (which ``torch.nn`` modules build it, described as data so that this
@@ -9,22 +10,13 @@ package never imports torch). Engines, reports and backends call these and never
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, ClassVar, NamedTuple, Sequence
-
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from typing import Any, Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import LayerError
 from ..shapes import Shape, fmt_shape
+from ..spec_model import Name, NonNeg, Ref, Size, SpecModel, field_docs, setting
 
-MAX_INT = 2**31 - 1
-Size = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
-NonNeg = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
-Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
-# A reference to an earlier layer: a name, a dotted name inside blocks, or a block's $input.
-Ref = Annotated[str, Field(pattern=r"^(\$input|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$",
-                           max_length=256)]
-
+COMMON = ("name", "input", "expect")  # the settings every kind has
 Warn = Callable[[LayerError], None]
 
 
@@ -70,30 +62,30 @@ class TorchPlan:
     combine: str | None = None  # how several inputs merge: "sum" or "cat" (over channels)
 
 
-class Expect(BaseModel):
+class Expect(SpecModel):
     """What a homework layer should produce; a mismatch is an error at its line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     shape: list[Size] | None = None
     params: NonNeg | None = None
 
 
-class Layer(BaseModel):
+class Layer(SpecModel):
     """Base of every kind. Subclasses set ``kind`` and, for one-line forms, ``shorthand``."""
-
-    # defer_build: a kind's validator is built when a spec first uses it, so `netspec check`
-    # does not pay at start-up for the kinds its spec never mentions.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: ClassVar[str]
     shorthand: ClassVar[str | None] = None  # the field `- conv: 64` fills
     is_view: ClassVar[bool] = False  # no new tensor at inference (flatten, dropout)
     example: ClassVar[str] = ""  # a YAML line for the docs
 
-    name: Name | None = Field(None, description="layer name; default: kind + running number")
-    input: Ref | list[Ref] | None = Field(
-        None, description="the layer(s) this one reads; default: the previous layer")
-    expect: Expect | None = Field(None, description="expected output shape and/or parameters")
+    name: Name | None = setting(None, doc="layer name; default: kind + running number")
+    input: Ref | list[Ref] | None = setting(
+        None, doc="the layer(s) this one reads; default: the previous layer")
+    expect: Expect | None = setting(None, doc="expected output shape and/or parameters")
+
+    def settings(self, *names: str) -> dict[str, Any]:
+        """These settings by name, or all but name/input/expect: what a backend call takes."""
+        names = names or tuple(f for f in field_docs(type(self)) if f not in COMMON)
+        return {n: getattr(self, n) for n in names}
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         """The output shape for these input shapes; raise LayerError when there is none."""

@@ -3,13 +3,23 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field
-
 from ..errors import LayerError
 from ..shapes import fmt_shape
+from ..spec_model import setting
 from .activations import ActivationName, shortcut
-from .base import (Counts, Layer, Size, TorchCall, TorchPlan, fmt_axes, fmt_kernel, fmt_padding,
-                   one_input, per_axis, spatial)
+from .base import (
+    Counts,
+    Layer,
+    Size,
+    TorchCall,
+    TorchPlan,
+    fmt_axes,
+    fmt_kernel,
+    fmt_padding,
+    one_input,
+    per_axis,
+    spatial,
+)
 from .registry import register
 from .window import Padding, resolve_padding, slide
 
@@ -17,15 +27,15 @@ from .window import Padding, resolve_padding, slide
 class _Sliding(Layer):
     """The settings every convolution kind shares: the window, the bias, the activation."""
 
-    kernel: Size | list[Size] = Field(description="kernel size: one number or one per axis")
+    kernel: Size | list[Size] = setting(doc="kernel size: one number or one per axis")
     stride: Size | list[Size] = 1
-    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
+    padding: Padding = setting(0, doc="n, one per axis, [before, after] pairs, same, valid")
     dilation: Size | list[Size] = 1
     bias: bool = True
     activation: ActivationName | None = None
 
     def window(self) -> dict:
-        return self.model_dump(include={"kernel", "stride", "padding", "dilation"})
+        return self.settings("kernel", "stride", "padding", "dilation")
 
 
 @register
@@ -36,8 +46,8 @@ class Conv(_Sliding):
     shorthand = "filters"
     example = "- conv: {filters: 96, kernel: 11, stride: 4, name: conv1}"
 
-    filters: Size = Field(description="number of filters = output channels")
-    groups: Size = Field(1, description="split channels into groups; groups = channels is depthwise")
+    filters: Size = setting(doc="number of filters = output channels")
+    groups: Size = setting(1, doc="split channels into groups; groups = channels is depthwise")
 
     def _geometry(self, x):
         rank = spatial(x, self.kind)
@@ -103,7 +113,7 @@ class DepthwiseConv(_Sliding):
     shorthand = "kernel"
     example = "- depthwise_conv: {kernel: 3, stride: 2, padding: 1, bias: false}"
 
-    multiplier: Size = Field(1, description="filters per input channel")
+    multiplier: Size = setting(1, doc="filters per input channel")
 
     def as_conv(self, channels: int) -> Conv:
         return Conv(filters=channels * self.multiplier, groups=channels, bias=self.bias,
@@ -133,8 +143,8 @@ class SeparableConv(_Sliding):
     shorthand = "filters"
     example = "- separable_conv: {filters: 128, kernel: 3, padding: same, bias: false}"
 
-    filters: Size = Field(description="output channels of the pointwise step")
-    multiplier: Size = Field(1, description="depthwise filters per input channel")
+    filters: Size = setting(doc="output channels of the pointwise step")
+    multiplier: Size = setting(1, doc="depthwise filters per input channel")
 
     def _depthwise(self, channels: int) -> Conv:
         return Conv(filters=channels * self.multiplier, groups=channels, bias=False,

@@ -1,10 +1,9 @@
 """Fully connected layer: ``(n_in + 1) * n_out`` parameters on a flat input."""
 from __future__ import annotations
 
-from pydantic import Field
-
 from ..errors import LayerError
 from ..shapes import fmt_shape, numel
+from ..spec_model import setting
 from .activations import ActivationName, shortcut
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
 from .registry import register
@@ -18,7 +17,7 @@ class Dense(Layer):
     shorthand = "units"
     example = "- dense: {units: 10, activation: softmax}"
 
-    units: Size = Field(description="number of output units")
+    units: Size = setting(doc="number of output units")
     bias: bool = True
     activation: ActivationName | None = None
 

@@ -1,9 +1,8 @@
 """Dropout: zero a random fraction of activations while training; identity at inference."""
 from __future__ import annotations
 
-from pydantic import Field
-
-from .base import Layer, Rate, TorchCall, TorchPlan, one_input
+from ..spec_model import Rate, setting
+from .base import Layer, TorchCall, TorchPlan, one_input
 from .registry import register
 
 
@@ -16,7 +15,7 @@ class Dropout(Layer):
     is_view = True  # the identity at inference: it returns its input, allocating nothing
     example = "- dropout: 0.25"
 
-    rate: Rate = Field(0.5, description="fraction of activations to drop, 0 <= rate < 1")
+    rate: Rate = setting(0.5, doc="fraction of activations to drop, 0 <= rate < 1")
 
     def infer(self, inputs, warn):
         return one_input(inputs, self.kind)

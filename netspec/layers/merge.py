@@ -5,18 +5,19 @@ the shapes do not fit, the walker adds every input's name, shape and line to the
 """
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
 from ..errors import LayerError
 from ..shapes import fmt_shape
+from ..spec_model import Constrain, setting
 from .base import Layer, Ref, TorchPlan
 from .registry import register
 
 
 class _Merge(Layer):
     shorthand = "input"
-    input: list[Ref] | None = Field(
-        None, min_length=2, description="the layers to merge (at least two)")
+    input: Annotated[list[Ref], Constrain(min_length=2)] | None = setting(
+        None, doc="the layers to merge (at least two)")
 
     def _check(self, inputs):
         if len(inputs) < 2:

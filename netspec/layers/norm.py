@@ -2,10 +2,13 @@
 local response normalisation (AlexNet's NORM, no parameters)."""
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
+from ..spec_model import Constrain, setting
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
 from .registry import register
+
+NonNegFloat = Annotated[float, Constrain(ge=0)]
 
 
 @register
@@ -16,8 +19,9 @@ class BatchNorm(Layer):
     kind = "batchnorm"
     example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
 
-    eps: float = Field(1e-5, gt=0, le=1)
-    momentum: float = Field(0.1, gt=0, le=1, description="PyTorch's convention: weight of the new batch")
+    eps: Annotated[float, Constrain(gt=0, le=1)] = 1e-5
+    momentum: Annotated[float, Constrain(gt=0, le=1)] = setting(
+        0.1, doc="PyTorch's convention: weight of the new batch")
     affine: bool = True
 
     def infer(self, inputs, warn):
@@ -43,9 +47,9 @@ class LocalResponseNorm(Layer):
     example = "- lrn: {size: 5, alpha: 0.0001, beta: 0.75, k: 2}"
 
     size: Size = 5
-    alpha: float = Field(1e-4, ge=0)
-    beta: float = Field(0.75, ge=0)
-    k: float = Field(2.0, ge=0)
+    alpha: NonNegFloat = 1e-4
+    beta: NonNegFloat = 0.75
+    k: NonNegFloat = 2.0
 
     def infer(self, inputs, warn):
         return one_input(inputs, self.kind)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
 from ..errors import LayerError
+from ..spec_model import setting
 from .base import (
     Counts,
     Layer,
@@ -29,10 +28,10 @@ class _Pool(Layer):
     shorthand = "kernel"
     torch_prefix: ClassVar[str] = ""
 
-    kernel: Size | list[Size] = Field(2, description="pool size: one number or one per axis")
-    stride: Size | list[Size] | None = Field(None, description="default: the pool size")
-    padding: Padding = Field(0, description="n, one per axis, [before, after] pairs, same, valid")
-    ceil_mode: bool = Field(False, description="keep a last, partial window (PyTorch's ceil_mode)")
+    kernel: Size | list[Size] = setting(2, doc="pool size: one number or one per axis")
+    stride: Size | list[Size] | None = setting(None, doc="default: the pool size")
+    padding: Padding = setting(0, doc="n, one per axis, [before, after] pairs, same, valid")
+    ceil_mode: bool = setting(False, doc="keep a last, partial window (PyTorch's ceil_mode)")
 
     def _pads(self, x) -> list[tuple[int, int]]:
         rank = len(x) - 1
@@ -127,7 +126,7 @@ class AdaptiveAvgPool(Layer):
     shorthand = "output"
     example = "- adaptive_avgpool: 7"
 
-    output: Size | list[Size] = Field(1, description="output size: one number or one per axis")
+    output: Size | list[Size] = setting(1, doc="output size: one number or one per axis")
 
     def infer(self, inputs, warn):
         x = one_input(inputs, self.kind)

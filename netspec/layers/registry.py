@@ -1,7 +1,6 @@
 """The explicit registry of layer kinds: the schema, the docs and "did you mean" read it."""
 from __future__ import annotations
 
-import difflib
 import re
 
 from .base import Layer
@@ -37,6 +36,8 @@ def did_you_mean(word: str, choices) -> str | None:
     key = _normal(word)
     guess = normal.get(key) or (ALIASES.get(key) if ALIASES.get(key) in choices else None)
     if guess is None:
+        import difflib  # only on errors: a fresh `netspec check` of a good spec skips it
+
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
         guess = close[0] if close else None
     return f"did you mean '{guess}'?" if guess and guess != word else None
