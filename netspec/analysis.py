@@ -13,6 +13,7 @@ from .errors import Diagnostic, LayerError, SpecError
 from .graph import INPUT, Network, Node
 from .layers.base import Layer
 from .memory import DTYPES, Memory, estimate
+from .module_names import clashes
 from .shapes import Shape, fmt_shape, numel
 
 
@@ -183,7 +184,7 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
     if strict:
         errors, warnings = errors + warnings, []
     if not errors:
-        errors = _network_expectations(network, records)
+        errors = clashes(network.nodes, shapes) or _network_expectations(network, records)
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return Analysis(network, tuple(records), tuple(warnings))

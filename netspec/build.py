@@ -29,6 +29,8 @@ MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
 GROUP_KEYS = {"repeat", "layers", "name", "input"}
 USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
+# Layers inside blocks and groups live in nn.ModuleDicts, whose methods a name would hide.
+CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
 # nn.Module attributes a submodule name would shadow (tests check this list against torch).
 RESERVED = frozenset({
     "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
@@ -321,6 +323,11 @@ class _Builder:
                     "error", f"'{node.name}' cannot be a layer name (it is reserved in Python "
                     "or PyTorch)", node.where("name"), node.describe(),
                     hint="choose another name; names starting with '_' are PyTorch's own"))
+            elif hidden := sorted(set(node.name.split(".")[1:]) & CONTAINER_METHODS):
+                self.errors.append(Diagnostic(
+                    "error", f"'{node.name}' cannot be a layer name: inside a block or group, "
+                    f"layers live in an nn.ModuleDict, whose method '{hidden[0]}' it would hide",
+                    node.where("name"), node.describe(), hint="choose another name"))
             for ref in node.inputs:
                 if ref != INPUT and ref not in seen:
                     later = any(n.name == ref for n in self.nodes)

@@ -68,6 +68,22 @@ CASES = {
                         r"expected 36 parameters, got 40", None),
     "bad repeat": ("  - relu: null\n    repeat: 0\n", "5:13",
                    r"repeat must be a whole number from 1 to 10,000, got 0", None),
+    "a helper module takes a later layer's name": (
+        "  - conv: {filters: 2, kernel: 3, activation: relu, name: c}\n"
+        "  - flatten\n  - dense: {units: 3, name: c_relu}\n", "6:29",
+        r"layer 3 'c_relu' \(dense\): its PyTorch module would be named 'c_relu', which "
+        r"layer 1 'c' \(conv\) already uses", r"<layer>_<activation>"),
+    "a helper module takes an earlier layer's name": (
+        "  - relu: {name: c_pad}\n  - maxpool: {kernel: 2, padding: [[0, 1], 0], name: c}\n",
+        "5:54", r"layer 2 'c' \(maxpool\): its PyTorch module would be named 'c_pad', which "
+                r"layer 1 'c_pad' \(relu\) already uses", r"<layer>_pad"),
+    "two helper modules meet": (
+        "  - conv: {filters: 2, kernel: 3, activation: leaky_relu, name: x}\n"
+        "  - conv: {filters: 2, kernel: 3, activation: relu, name: x_leaky}\n", "5:59",
+        r"layer 2 'x_leaky' \(conv\): its PyTorch module would be named 'x_leaky_relu'", None),
+    "a name hides a ModuleDict method": (
+        "  - name: head\n    layers:\n      - flatten: {name: keys}\n", "6:25",
+        r"'head.keys' cannot be a layer name: .* nn.ModuleDict, whose method 'keys'", None),
     "huge repeat": ("  - repeat: 10000\n    layers: [relu, relu, relu, relu, relu, relu, relu, "
                     "relu, relu, relu, relu]\n", "4:13", r"would exceed the limit of 100,000", None),
 }

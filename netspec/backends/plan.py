@@ -11,12 +11,9 @@ import keyword
 from typing import NamedTuple
 
 from ..analysis import Analysis
-from ..errors import Diagnostic, SpecError
-from ..graph import INPUT, Node
+from ..graph import INPUT
 from ..layers.base import TorchCall
-
-# Dotted names live in nn.ModuleDicts, whose methods a child's name would shadow.
-CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
+from ..module_names import modules
 
 
 class Step(NamedTuple):
@@ -28,65 +25,20 @@ class Step(NamedTuple):
 
 
 def plan(a: Analysis) -> list[Step]:
-    """The steps of ``a``'s network, in order; SpecError if a module cannot get its name."""
+    """The steps of ``a``'s network, in order. The analysis has checked their module names."""
     shapes = {INPUT: a.input_shape, **{r.name: r.output_shape for r in a.layers}}
     last_use = {}
     for i, node in enumerate(a.network.nodes):
         for ref in node.inputs:
             last_use[ref] = i
     output = a.layers[-1].name
-    steps, owners, errors = [], {}, []
+    steps = []
     for i, node in enumerate(a.network.nodes):
         p = node.layer.torch([shapes[ref] for ref in node.inputs], shapes[node.name])
-        modules = []
-        if p.pre:
-            modules.append((f"{node.name}_{p.pre[0]}", p.pre[1]))
-        if p.main:
-            modules.append((node.name, p.main))
-        if p.post:
-            modules.append((f"{node.name}_{p.post[0]}", p.post[1]))
         free = tuple(ref for ref in dict.fromkeys(node.inputs)
                      if last_use[ref] == i and ref != output)
-        steps.append(Step(node.name, node.inputs, p.combine, tuple(modules), free))
-        errors += _claim(node, [path for path, _ in modules], owners)
-    if errors:
-        raise SpecError(errors)
+        steps.append(Step(node.name, node.inputs, p.combine, tuple(modules(node.name, p)), free))
     return steps
-
-
-def _claim(node: Node, paths: list[str], owners: dict[str, Node]) -> list[Diagnostic]:
-    """Each module needs a path of its own that PyTorch can hold. The builder checks layer
-    names; the modules a layer adds (``c_relu`` for ``activation: relu``) can still meet
-    another layer's name, and one would silently replace the other."""
-    found = []
-    for path in paths:
-        first = owners.setdefault(path, node)
-        if first is not node:
-            found.append(Diagnostic(
-                "error", f"its PyTorch module would be named '{path}', which {first.describe()} "
-                "already uses", node.where("name"), node.describe(),
-                hint="rename one of the two layers; `activation:` adds a module "
-                     "<layer>_<activation>, one-sided padding a module <layer>_pad"))
-        reason = _unusable(path)
-        if reason:
-            found.append(Diagnostic("error", f"'{path}' cannot name a PyTorch module: {reason}",
-                                    node.where("name"), node.describe(),
-                                    hint="choose another name"))
-    return found
-
-
-def _unusable(path: str) -> str | None:
-    """Why PyTorch cannot hold a module at ``path`` (None when it can)."""
-    parts = path.split(".")
-    for part in parts:
-        if part.startswith("_"):
-            return "PyTorch keeps its own attributes under names that start with '_'" + (
-                f" ('{part}')" if part != path else "")
-    for part in parts[1:]:
-        if part in CONTAINER_METHODS:
-            return (f"dotted names live in an nn.ModuleDict, whose method '{part}' the name "
-                    "would hide")
-    return None
 
 
 def class_name(spec_name: str) -> str:
