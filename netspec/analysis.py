@@ -184,7 +184,7 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
     if strict:
         errors, warnings = errors + warnings, []
     if not errors:
-        errors = clashes(network.nodes, shapes) or _network_expectations(network, records)
+        errors = clashes(network.nodes, shapes) + _network_expectations(network, records)
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return Analysis(network, tuple(records), tuple(warnings))

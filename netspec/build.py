@@ -6,7 +6,6 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
-import keyword
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -19,6 +18,7 @@ from .errors import Diagnostic, SpecError
 from .graph import INPUT, Network, Node
 from .layers import KINDS, did_you_mean
 from .layers.base import COMMON, Layer
+from .module_names import name_problem
 from .schema_errors import describe, translate
 from .scope import BLOCK_INPUT, Scope, Scopes
 from .source import Document
@@ -29,22 +29,6 @@ MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
 GROUP_KEYS = {"repeat", "layers", "name", "input"}
 USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
-# Layers inside blocks and groups live in nn.ModuleDicts, whose methods a name would hide.
-CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
-# nn.Module attributes a submodule name would shadow (tests check this list against torch).
-RESERVED = frozenset({
-    "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
-    "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward",
-    "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
-    "load_state_dict", "modules", "mtia", "named_buffers", "named_children", "named_modules",
-    "named_parameters", "parameters", "register_backward_hook", "register_buffer",
-    "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
-    "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
-    "register_load_state_dict_pre_hook", "register_module", "register_parameter",
-    "register_state_dict_post_hook", "register_state_dict_pre_hook", "requires_grad_",
-    "set_extra_state", "set_submodule", "share_memory", "smooth_l1_loss", "state_dict", "to",
-    "to_empty", "train", "training", "type", "xpu", "zero_grad", INPUT})
-
 
 def build(doc: Document) -> Network:
     """Validate the document and expand it into nodes; raise SpecError with every problem."""
@@ -317,17 +301,9 @@ class _Builder:
                     "error", f"the name '{node.name}' is already used by {first.describe()} "
                     f"at line {first.location.line}", node.where("name"), node.describe(),
                     hint="layer names must be unique"))
-            elif any(keyword.iskeyword(p) or p in RESERVED or p.startswith("_")
-                     for p in node.name.split(".")):
-                self.errors.append(Diagnostic(
-                    "error", f"'{node.name}' cannot be a layer name (it is reserved in Python "
-                    "or PyTorch)", node.where("name"), node.describe(),
-                    hint="choose another name; names starting with '_' are PyTorch's own"))
-            elif hidden := sorted(set(node.name.split(".")[1:]) & CONTAINER_METHODS):
-                self.errors.append(Diagnostic(
-                    "error", f"'{node.name}' cannot be a layer name: inside a block or group, "
-                    f"layers live in an nn.ModuleDict, whose method '{hidden[0]}' it would hide",
-                    node.where("name"), node.describe(), hint="choose another name"))
+            elif problem := name_problem(node.name):
+                self.errors.append(Diagnostic("error", problem[0], node.where("name"),
+                                              node.describe(), hint=problem[1]))
             for ref in node.inputs:
                 if ref != INPUT and ref not in seen:
                     later = any(n.name == ref for n in self.nodes)

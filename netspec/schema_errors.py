@@ -51,7 +51,9 @@ def translate(e: ValidationError, fields: dict[str, str | None], what: str,
             problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
                                     loc, hint, at_item=True))
         else:
-            wants = " or ".join(dict.fromkeys(_wants(err["msg"]) for err in errs))
+            wants = " or ".join(dict.fromkeys(
+                "should be a mapping (key: value)" if err["type"] == "dataclass_type"
+                else _wants(err["msg"]) for err in errs))
             problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
                                     f"{describe(errs[0].get('input'))})", loc))
     return problems

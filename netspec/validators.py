@@ -11,8 +11,10 @@ parse only the schemas they use and never import pydantic's Python side.
 The file's name is a fingerprint of the sources that define the classes (``netspec/*.py`` and
 ``netspec/layers/*.py``) and of pydantic's version, so an edit or an upgrade writes a new one. A
 cache that cannot be read, parsed or written costs only speed: the schemas are generated again.
-The cache lives in ``$NETSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/netspec``, else
-``~/.cache/netspec``.
+An entry is used only if it decodes to the dataclass schema of its own class, and it can name
+no class but netspec's spec classes (nothing is imported or called on its say-so); beyond that,
+the file is trusted like the user's other files. The cache lives in ``$NETSPEC_CACHE_DIR``, else
+``$XDG_CACHE_HOME/netspec``, else ``~/.cache/netspec``.
 """
 from __future__ import annotations
 
@@ -45,15 +47,19 @@ def validate(cls: type[T], data: Any) -> T:
 
 
 def _build(cls: type) -> SchemaValidator:
+    if cls not in netspec_classes():  # a class of the caller's own: not cached
+        return SchemaValidator(generate(cls))
     stored = _read_cache().get(_path(cls))
     if isinstance(stored, str):
         try:
-            return SchemaValidator(_decode(json.loads(stored)))
+            schema = _decode(json.loads(stored))
+            if schema.get("type") == "dataclass" and schema.get("cls") is cls:
+                return SchemaValidator(schema)
         except Exception:  # a damaged or foreign file: fall through and write a good one
             pass
     schemas = {_path(c): generate(c) for c in netspec_classes()}
     _write_cache(schemas)
-    return SchemaValidator(schemas.get(_path(cls)) or generate(cls))
+    return SchemaValidator(schemas[_path(cls)])
 
 
 def generate(cls: type) -> dict:
@@ -90,12 +96,13 @@ def cache_file() -> str:
 
 
 def fingerprint() -> str:
-    """A checksum and length of the sources that define the format's classes, with pydantic's
-    and Python's versions. (zlib's CRC, because importing hashlib costs a fresh process more
+    """A checksum and length of the sources that define the format's classes, with pydantic's,
+    pydantic-core's and Python's versions. (zlib's CRC, because importing hashlib costs a fresh process more
     than the whole cache saves on a small spec.)"""
     from pydantic.version import VERSION
+    from pydantic_core import __version__ as core_version
 
-    data = [f"{VERSION} {sys.version_info[:2]}".encode()]
+    data = [f"{VERSION} {core_version} {sys.version_info[:2]}".encode()]
     package = os.path.dirname(os.path.abspath(__file__))
     for folder in (package, os.path.join(package, "layers")):
         for name in sorted(os.listdir(folder)):
@@ -109,13 +116,15 @@ def fingerprint() -> str:
 def _read_cache() -> dict[str, Any]:
     global _cached
     if _cached is None:
-        try:
-            with open(cache_file(), "rb") as f:
-                _cached = json.load(f)
-            if not isinstance(_cached, dict):
-                _cached = {}
-        except (OSError, ValueError):
-            _cached = {}
+        _cached = {}
+        path = cache_file()
+        if os.path.isfile(path):  # not a FIFO or a device, which could block the read
+            try:
+                with open(path, "rb") as f:
+                    found = json.load(f)
+                _cached = found if isinstance(found, dict) else {}
+            except (OSError, ValueError, RecursionError):
+                pass
     return _cached
 
 

@@ -72,11 +72,22 @@ CASES = {
         "  - conv: {filters: 2, kernel: 3, activation: relu, name: c}\n"
         "  - flatten\n  - dense: {units: 3, name: c_relu}\n", "6:29",
         r"layer 3 'c_relu' \(dense\): its PyTorch module would be named 'c_relu', which "
-        r"layer 1 'c' \(conv\) already uses", r"<layer>_<activation>"),
+        r"layer 1 'c' \(conv\) already uses", r"suffix \(here '_relu'\)"),
     "a helper module takes an earlier layer's name": (
         "  - relu: {name: c_pad}\n  - maxpool: {kernel: 2, padding: [[0, 1], 0], name: c}\n",
         "5:54", r"layer 2 'c' \(maxpool\): its PyTorch module would be named 'c_pad', which "
-                r"layer 1 'c_pad' \(relu\) already uses", r"<layer>_pad"),
+                r"layer 1 'c_pad' \(relu\) already uses", r"suffix \(here '_pad'\)"),
+    "a helper module takes a group's name": (
+        "  - name: p_pad\n    layers: [relu]\n"
+        "  - maxpool: {kernel: 2, padding: [[0, 1], 0], name: p}\n", "6:54",
+        r"layer 2 'p' \(maxpool\): its PyTorch module would be named 'p_pad', which the block "
+        r"or group 'p_pad' already uses", None),
+    "global pooling's flatten takes a name": (
+        "  - global_avgpool: {name: gap}\n  - relu: {name: gap_flatten}\n", "5:18",
+        r"layer 2 'gap_flatten' \(relu\): its PyTorch module would be named 'gap_flatten'",
+        r"suffix \(here '_flatten'\)"),
+    "a name the compiled module uses": ("  - relu: {name: input_shape}\n", "4:18",
+                                        r"'input_shape' cannot be a layer name", None),
     "two helper modules meet": (
         "  - conv: {filters: 2, kernel: 3, activation: leaky_relu, name: x}\n"
         "  - conv: {filters: 2, kernel: 3, activation: relu, name: x_leaky}\n", "5:59",
@@ -116,6 +127,11 @@ def test_all_schema_errors_of_a_file_are_reported_together():
     errs = errors_of(HEAD + "  - conv: {filters: 0, kernel: 3}\n  - dense: {units: 0}\n"
                             "  - maxpol: 2\n")
     assert [e.location.line for e in errs] == [4, 5, 6]
+
+
+def test_a_block_that_is_not_a_mapping():
+    (e,) = errors_of("input: [1, 4, 4]\nblocks: {b: 3}\nlayers: [relu]\n")
+    assert e.message == "blocks.b should be a mapping (key: value) (got 3)"
 
 
 def test_network_expectations():

@@ -15,15 +15,16 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from zoo import ZOO, zoo_id  # noqa: E402
+
 import netspec  # noqa: E402
 from netspec.backends.device import resolve_device  # noqa: E402
 from netspec.backends.plan import class_name, plan  # noqa: E402
-from netspec.backends.torch_emit import (  # noqa: E402
-    PER_AXIS, TORCH_DEFAULTS, emit_source, family_of)
+from netspec.backends.torch_emit import PER_AXIS, TORCH_DEFAULTS, emit_source, family_of  # noqa: E402
 from netspec.backends.torch_model import build_module  # noqa: E402
 from netspec.cli import main  # noqa: E402
-from netspec.errors import SpecError, UsageError  # noqa: E402
-from zoo import ZOO, zoo_id  # noqa: E402
+from netspec.errors import UsageError  # noqa: E402
+from netspec.module_names import CONTAINER_METHODS, RESERVED  # noqa: E402
 
 # Capturing and exporting these takes 5-25 s each on two cores, and they add no construct that a
 # smaller spec does not already have: resnet18 has the residual blocks, downsample groups and
@@ -220,14 +221,14 @@ def test_the_plans_module_names_are_those_the_checker_vetted():
     assert [name for name, _ in build_module(a).named_children()] == ["c_pad", "c", "c_relu"]
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("_modules", "names starting with '_' are PyTorch's own"),
-    ("spec_name", "the compiled module has an attribute"),
-])
-def test_names_pytorch_uses_itself_are_refused(name, reason):
-    text = f"input: [1, 4, 4]\nlayers:\n  - flatten: {{name: {name}}}\n"
-    with pytest.raises(SpecError, match=reason):
-        build_module(netspec.analyze(text))
+def test_reserved_names_cover_what_pytorch_and_the_compiled_module_use():
+    """The checker refuses these names (tests/test_errors.py); here they are checked against
+    the attributes that torch and CompiledNetwork really have."""
+    model = build_module(netspec.analyze("input: [1, 4, 4]\nlayers:\n  - flatten\n"))
+    public = {a for a in dir(model) if not a.startswith("_")} - {"flatten1"}
+    assert public <= RESERVED, sorted(public - RESERVED)
+    dict_only = {a for a in dir(torch.nn.ModuleDict) if not a.startswith("_")} - set(dir(model))
+    assert dict_only <= CONTAINER_METHODS, sorted(dict_only - CONTAINER_METHODS)
 
 
 @pytest.mark.parametrize("branch", ["x", "self", "torch"])

@@ -110,6 +110,43 @@ def test_a_damaged_or_hostile_cache_is_regenerated(cache, content):
     assert validators._path(Conv) in _stored(cache)  # rewritten whole
 
 
+@pytest.mark.parametrize("entry", [{"type": "any"}, "dense"])
+def test_an_entry_for_another_class_is_not_used(cache, entry):
+    """A valid schema, but not Conv's: Dense's would report 'conv needs units'."""
+    validators.validate(Conv, {"filters": 8, "kernel": 3})
+    file = next(cache.glob("schemas-*.json"))
+    stored = json.loads(file.read_text())
+    stored[validators._path(Conv)] = (stored[validators._path(KINDS["dense"])]
+                                      if entry == "dense" else json.dumps(entry))
+    file.write_text(json.dumps(stored))
+    validators._validators.clear()
+    validators._cached = None
+    assert validators.validate(Conv, {"filters": 8, "kernel": 3}) == Conv(filters=8, kernel=3)
+
+
+def test_deep_nesting_and_fifos_at_the_cache_path_cost_only_speed(cache):
+    path = cache / f"schemas-{validators.fingerprint()}.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    assert validators.validate(Conv, {"filters": 8, "kernel": 3}).filters == 8
+    path.unlink()
+    os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    validators._validators.clear()
+    validators._cached = None
+    assert validators.validate(Conv, {"filters": 8, "kernel": 3}).filters == 8
+
+
+def test_a_class_defined_elsewhere_is_validated_but_not_cached(cache):
+    from netspec.spec_model import Size, SpecModel
+
+    class Mine(SpecModel):
+        size: Size
+
+    assert Mine(size=3).size == 3
+    with pytest.raises(ValidationError):
+        Mine(size=0)
+    assert not list(cache.glob("schemas-*.json"))
+
+
 def test_only_netspec_spec_classes_and_plain_factories_resolve():
     assert validators._resolve("netspec.layers.conv:Conv") is Conv
     assert validators._resolve("builtins:dict") is dict

@@ -15,8 +15,7 @@ from torch import nn
 
 from ..analysis import Analysis
 from ..api import analyze
-from ..errors import SpecError
-from ..graph import INPUT, Network, Node
+from ..graph import INPUT, Network
 from ..layers.base import TorchCall
 from .plan import Step, plan
 
@@ -42,26 +41,26 @@ class CompiledNetwork(nn.Module):
         super().__init__()
         self.spec_name = analysis.name
         self.input_shape = tuple(analysis.input_shape)
-        nodes = {node.name: node for node in analysis.network.nodes}
         steps = plan(analysis)
         for step in steps:
             for path, call in step.modules:
-                self._attach(path, build_call(call), nodes[step.name])
+                self._attach(path, build_call(call))
         # Paths, not the modules themselves: a submodule replaced after building (a new
         # classifier head, `model.fc = nn.Linear(...)`) is the one that runs.
         self._steps = tuple((step, tuple(tuple(path.split(".")) for path, _ in step.modules))
                             for step in steps)
         self._output = analysis.layers[-1].name
 
-    def _attach(self, path: str, module: nn.Module, node: Node) -> None:
-        """Register ``module`` at a dotted path, creating ModuleDict containers on the way."""
+    def _attach(self, path: str, module: nn.Module) -> None:
+        """Register ``module`` at a dotted path, creating ModuleDict containers on the way.
+        The checker has made sure that no name shadows an attribute or another module."""
         parent: nn.Module = self
         *outer, leaf = path.split(".")
         for part in outer:
             if part not in parent._modules:
-                _add(parent, part, nn.ModuleDict(), node)
+                parent.add_module(part, nn.ModuleDict())
             parent = parent._modules[part]
-        _add(parent, leaf, module, node)
+        parent.add_module(leaf, module)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._run(x, keep=False)[self._output]
@@ -88,15 +87,6 @@ class CompiledNetwork(nn.Module):
         for part in path:
             module = module._modules[part]
         return module
-
-
-def _add(parent: nn.Module, name: str, module: nn.Module, node: Node) -> None:
-    """add_module, with the one clash the plan cannot see: this class's own attributes."""
-    if hasattr(parent, name) and name not in parent._modules:
-        raise SpecError.single(
-            f"'{name}' cannot name a PyTorch module: the compiled module has an attribute of "
-            "that name", node.where("name"), layer=node.describe(), hint="choose another name")
-    parent.add_module(name, module)
 
 
 def _merge(step: Step, values: dict[str, torch.Tensor]) -> torch.Tensor:

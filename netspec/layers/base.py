@@ -9,6 +9,7 @@ package never imports torch). Engines, reports and backends call these and never
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, NamedTuple, Sequence
 
@@ -83,9 +84,10 @@ class Layer(SpecModel):
     expect: Expect | None = setting(None, doc="expected output shape and/or parameters")
 
     def settings(self, *names: str) -> dict[str, Any]:
-        """These settings by name, or all but name/input/expect: what a backend call takes."""
+        """Copies of these settings by name, or of all but name/input/expect: what a backend
+        call takes (copies: builders share one layer object between repeated layers)."""
         names = names or tuple(f for f in field_docs(type(self)) if f not in COMMON)
-        return {n: getattr(self, n) for n in names}
+        return copy.deepcopy({n: getattr(self, n) for n in names})
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         """The output shape for these input shapes; raise LayerError when there is none."""
