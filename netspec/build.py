@@ -81,7 +81,8 @@ class _Builder:
             for key in values:
                 if key not in fields:
                     self.error(f"'{key}' is not a setting of {kind}", path + (key,), at_key=True,
-                               hint=did_you_mean(key, fields) or f"{kind} takes: {', '.join(fields)}")
+                               hint=did_you_mean(key, fields)
+                               or f"{kind} takes: {', '.join(fields)}")
             self.kind_defaults[kind] = {k: v for k, v in values.items() if k in fields}
 
     def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:

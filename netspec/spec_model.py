@@ -48,7 +48,8 @@ Ref = Annotated[str, Constrain(pattern=r"^(\$input|[A-Za-z_][A-Za-z0-9_]*(\.[A-Z
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str | None = None,
             default_factory: Any = dataclasses.MISSING) -> Any:
-    """A field with a description: reports, ``netspec kinds`` and the JSON Schema show ``doc``."""
+    """A field with a description, which the JSON Schema and the error for a missing setting
+    show."""
     return dataclasses.field(default=default, default_factory=default_factory,
                              metadata={"doc": doc} if doc else {})
 
@@ -70,14 +71,15 @@ def _json_schema_docs(schema: dict, cls: type) -> None:
 class SpecModel:
     """Subclasses become frozen, keyword-only dataclasses that refuse unknown keys.
 
-    ``Conv(filters=64)`` validates its settings as a spec's would (``ValidationError`` on bad
+    ``Dense(units=10)`` validates its settings as a spec's would (``ValidationError`` on bad
     ones). Instances are normally made by the validators, which fill ``__dict__`` directly, so
     the dataclass decorator generates no methods: one generic ``__init__``, ``__repr__``,
     ``__eq__`` and frozen ``__setattr__`` here serve every class, and defining the ~40 classes
     costs a fresh process next to nothing.
     """
 
-    __pydantic_config__: ClassVar[dict] = {"extra": "forbid", "json_schema_extra": _json_schema_docs}
+    __pydantic_config__: ClassVar[dict] = {"extra": "forbid",
+                                           "json_schema_extra": _json_schema_docs}
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
