@@ -50,15 +50,14 @@ class Window(NamedTuple):
     def out(self) -> int:
         """The output size, as PyTorch computes it (ceil_mode included)."""
         room = self.padded - self.span
-        if room < 0:
-            return 0
         if not self.ceil_mode:
-            return room // self.stride + 1
+            return max(room // self.stride + 1, 0)
+        # A window may hang over the end, even when the kernel is longer than the input...
         out = -(-room // self.stride) + 1
-        # PyTorch drops a last window that would start in the right padding.
+        # ...but PyTorch drops a last window that would start in the right padding.
         if (out - 1) * self.stride >= self.size + self.pad_lo:
             out -= 1
-        return out
+        return max(out, 0)
 
     @property
     def leftover(self) -> int:

@@ -129,6 +129,14 @@ def test_all_schema_errors_of_a_file_are_reported_together():
     assert [e.location.line for e in errs] == [4, 5, 6]
 
 
+def test_a_3d_avgpool_larger_than_its_input():
+    """PyTorch's AvgPool3d refuses it, padding or not (AvgPool1d and 2d do not)."""
+    (e,) = errors_of("input: [1, 2, 2, 2]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
+    assert e.message == ("a 3-D avgpool needs every input size to be at least the pool size, "
+                         "got input (1, 2, 2, 2) and kernel 3x3x3")
+    assert (e.location.line, e.location.col) == (3, 23) and "AvgPool3d" in e.hint  # kernel
+
+
 def test_a_block_that_is_not_a_mapping():
     (e,) = errors_of("input: [1, 4, 4]\nblocks: {b: 3}\nlayers: [relu]\n")
     assert e.message == "blocks.b should be a mapping (key: value) (got 3)"

@@ -186,6 +186,21 @@ def test_awkward_settings_agree_with_pytorch(layers, shape, tmp_path):
         assert torch.equal(emitted.eval()(x), y)
 
 
+@pytest.mark.parametrize("layers, shape", [
+    # ceil mode keeps a partial window even when the kernel is longer than the input
+    ("  - maxpool: {kernel: 2, ceil_mode: true}\n", (2, 1)),
+    # one-sided padding with ceil mode: no window may start in the right padding
+    ("  - maxpool: {kernel: 2, padding: [[0, 1]], ceil_mode: true}\n", (2, 1)),
+    ("  - maxpool: {kernel: 3, stride: 2, padding: [[1, 0]], ceil_mode: true}\n", (2, 1)),
+])
+def test_pooling_windows_on_a_tiny_input_are_the_predicted_ones(layers, shape):
+    a = netspec.analyze("input: [2, 1]\nlayers:\n" + layers)
+    assert a.output_shape == shape
+    with torch.no_grad():
+        y = build_module(a)(torch.randn(3, 2, 1))
+    assert tuple(y.shape[1:]) == shape and torch.isfinite(y).all()  # no window all padding
+
+
 def test_same_padding_with_a_stride_can_be_one_sided_and_becomes_a_pad_module():
     a = netspec.analyze("input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 4, "
                         "stride: 2, padding: same, name: c}\n")

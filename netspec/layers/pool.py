@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..errors import LayerError
+from ..shapes import fmt_shape
 from ..spec_model import setting
 from .base import (
     Counts,
@@ -42,15 +43,16 @@ class _Pool(Layer):
         x = one_input(inputs, self.kind)
         rank = spatial(x, self.kind)
         ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
-        if self.kind == "avgpool" and any(lo != hi for lo, hi in pads):
-            raise LayerError("avgpool pads both sides alike", key="padding",
-                             hint="one-sided padding ('same' on some sizes) is for maxpool")
+        self._check(x, ks, pads)
+        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn)
+        return (x[0], *(w.out for w in wins))
+
+    def _check(self, x, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
+        """PyTorch's rule: no window may lie wholly in the padding."""
         for k, (lo, hi) in zip(ks, pads):
             if 2 * max(lo, hi) > k:
                 raise LayerError(f"padding {max(lo, hi)} is more than half the pool size {k}",
                                  key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
-        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn)
-        return (x[0], *(w.out for w in wins))
 
     def _stride(self):
         return self.kernel if self.stride is None else self.stride
@@ -67,16 +69,22 @@ class _Pool(Layer):
         return text + (" ceil" if self.ceil_mode else "")
 
     def torch(self, inputs, out):
-        rank = len(inputs[0]) - 1
-        pads = self._pads(inputs[0])
-        symmetric = all(lo == hi for lo, hi in pads)
-        kw = {"kernel_size": per_axis(self.kernel, rank, "kernel"),
-              "stride": per_axis(self._stride(), rank, "stride"),
-              "padding": tuple(lo for lo, _ in pads) if symmetric else 0,
-              "ceil_mode": self.ceil_mode}
-        # One-sided padding (TensorFlow's 'same'): pad with -inf first, which no max picks.
-        pre = None if symmetric else ("pad", pad_call(pads, float("-inf")))
-        return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw), pre=pre)
+        x = inputs[0]
+        rank = len(x) - 1
+        ks, ss = per_axis(self.kernel, rank, "kernel"), per_axis(self._stride(), rank, "stride")
+        pads = self._pads(x)
+        kw = {"kernel_size": ks, "stride": ss}
+        if all(lo == hi for lo, hi in pads):
+            kw.update(padding=tuple(lo for lo, _ in pads), ceil_mode=self.ceil_mode)
+            return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw))
+        # One-sided padding (TensorFlow's 'same'): pad with -inf first, which no max picks,
+        # exactly as far as the windows reach. PyTorch then sees no padding of its own, and
+        # ceil_mode's rule (no window starts in the right padding) is applied here instead.
+        reach = [(lo, max(0, (o - 1) * s + k - n - lo))
+                 for (lo, _), o, s, k, n in zip(pads, out[1:], ss, ks, x[1:])]
+        kw.update(padding=0, ceil_mode=False)
+        return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw),
+                         pre=("pad", pad_call(reach, float("-inf"))))
 
 
 @register
@@ -95,6 +103,17 @@ class AvgPool(_Pool):
     kind = "avgpool"
     torch_prefix = "AvgPool"
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
+
+    def _check(self, x, ks, pads):
+        if any(lo != hi for lo, hi in pads):
+            raise LayerError("avgpool pads both sides alike", key="padding",
+                             hint="one-sided padding ('same' on some sizes) is for maxpool")
+        super()._check(x, ks, pads)
+        if len(ks) == 3 and any(n < k for n, k in zip(x[1:], ks)):
+            raise LayerError(  # PyTorch's avg_pool3d checks this; its 1-D and 2-D forms do not
+                f"a 3-D avgpool needs every input size to be at least the pool size, got input "
+                f"{fmt_shape(x)} and kernel {fmt_kernel(self.kernel, 3)}", key="kernel",
+                hint="PyTorch's AvgPool3d refuses this even with padding: a smaller kernel")
 
 
 @register
