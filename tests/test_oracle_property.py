@@ -1,7 +1,8 @@
 """Random sequential specs against PyTorch, built here independently of netspec's backend.
 
-For every spec hypothesis draws (1-D to 3-D; conv and pool windows with every padding form,
-strides, dilations, groups, ceil mode), the checker and PyTorch must agree: the checker accepts
+For every spec hypothesis draws (1-D to 3-D; conv, depthwise and separable conv and pool
+windows with every padding form, strides, dilations, groups, ceil mode; adaptive and global
+pooling, normalisation, flatten and dense heads), the checker and PyTorch must agree: the checker accepts
 it exactly when PyTorch runs it, and then predicts every layer's output shape and parameter
 count. The oracle model is written from the spec's settings with torch.nn and F.pad directly,
 so a shared misunderstanding in netspec's backend cannot hide a wrong prediction.
@@ -34,16 +35,32 @@ def paddings(draw, rank, most):
                                    min_size=rank, max_size=rank)))
 
 
+def window(draw, rank):
+    """The settings every convolution kind shares."""
+    return {"kernel": per_axis(draw, rank, st.integers(1, 4)),
+            "stride": per_axis(draw, rank, st.integers(1, 3)),
+            "padding": draw(paddings(rank, 2)),
+            "dilation": per_axis(draw, rank, st.integers(1, 2)), "bias": draw(st.booleans()),
+            "activation": draw(st.sampled_from([None, "relu", "tanh"]))}
+
+
 @st.composite
 def layers(draw, rank):
-    kind = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "batchnorm", "relu"]))
+    kind = draw(st.sampled_from(["conv", "conv", "depthwise_conv", "separable_conv", "maxpool",
+                                 "avgpool", "adaptive_avgpool", "batchnorm", "lrn", "relu",
+                                 "dropout"]))
     if kind == "conv":
-        return {"conv": {"filters": draw(st.integers(1, 4)),
-                         "kernel": per_axis(draw, rank, st.integers(1, 4)),
-                         "stride": per_axis(draw, rank, st.integers(1, 3)),
-                         "padding": draw(paddings(rank, 2)),
-                         "dilation": per_axis(draw, rank, st.integers(1, 2)),
-                         "groups": draw(st.integers(1, 2)), "bias": draw(st.booleans())}}
+        return {"conv": {"filters": draw(st.integers(1, 4)), "groups": draw(st.integers(1, 2)),
+                         **window(draw, rank)}}
+    if kind == "depthwise_conv":
+        return {kind: {"multiplier": draw(st.integers(1, 2)), **window(draw, rank)}}
+    if kind == "separable_conv":
+        return {kind: {"filters": draw(st.integers(1, 4)), "multiplier": draw(st.integers(1, 2)),
+                       **window(draw, rank)}}
+    if kind == "adaptive_avgpool":
+        return {kind: {"output": per_axis(draw, rank, st.integers(1, 4))}}
+    if kind == "lrn":
+        return {kind: {"size": draw(st.integers(1, 3))}}
     if kind in ("maxpool", "avgpool"):
         return {kind: {"kernel": per_axis(draw, rank, st.integers(1, 3)),
                        "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
@@ -56,7 +73,12 @@ def specs(draw):
     rank = draw(st.integers(1, 3))
     shape = [draw(st.integers(1, 4))] + [draw(st.integers(1, 9 if rank < 3 else 6))
                                          for _ in range(rank)]
-    return shape, draw(st.lists(layers(rank), min_size=1, max_size=4))
+    items = draw(st.lists(layers(rank), min_size=1, max_size=4))
+    head = draw(st.sampled_from([[], [{"flatten": None}], [{"global_avgpool": None}]]))
+    if head:
+        head += draw(st.lists(st.builds(lambda u, b: {"dense": {"units": u, "bias": b}},
+                                        st.integers(1, 5), st.booleans()), max_size=2))
+    return shape, items + head
 
 
 # --- the oracle: torch.nn written from the settings, not from netspec's plan -----------------
@@ -93,18 +115,39 @@ def oracle_layer(layer, x):
     """Run one layer as PyTorch would; returns (output, parameter count)."""
     (kind, s), = layer.items()
     rank = x.dim() - 2
-    if kind == "relu":
+    if kind in ("relu", "dropout"):
         return torch.relu(x), 0
+    if kind == "lrn":
+        return nn.LocalResponseNorm(s["size"])(x), 0
+    if kind == "flatten":
+        return x.flatten(1), 0
+    if kind == "global_avgpool":
+        return x.flatten(2).mean(2), 0
+    if kind == "dense":
+        return counted(nn.Linear(x.shape[1], s["units"], s["bias"]), x)
+    if kind == "adaptive_avgpool":
+        pool = [nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d][rank - 1]
+        return pool(axes(s["output"], rank))(x), 0
     if kind == "batchnorm":
         m = [nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d][rank - 1](x.shape[1])
         return m(x), sum(p.numel() for p in m.parameters())
     kernel = axes(s["kernel"], rank)
-    if kind == "conv":
+    if kind.endswith("conv"):
         stride, dilation = axes(s["stride"], rank), axes(s["dilation"], rank)
         x, sym = padded(x, pads(s["padding"], x, kernel, stride, dilation), 0.0)
-        m = [nn.Conv1d, nn.Conv2d, nn.Conv3d][rank - 1](
-            x.shape[1], s["filters"], kernel, stride, sym, dilation, s["groups"], s["bias"])
-        return m(x), sum(p.numel() for p in m.parameters())
+        conv = [nn.Conv1d, nn.Conv2d, nn.Conv3d][rank - 1]
+        c = x.shape[1]
+        if kind == "conv":
+            return counted(conv(c, s["filters"], kernel, stride, sym, dilation, s["groups"],
+                                s["bias"]), x)
+        if kind == "depthwise_conv":
+            return counted(conv(c, c * s["multiplier"], kernel, stride, sym, dilation, c,
+                                s["bias"]), x)
+        # separable, as Keras' SeparableConv: depthwise without bias, then a 1x1 with it
+        depthwise = conv(c, c * s["multiplier"], kernel, stride, sym, dilation, c, False)
+        x, n = counted(depthwise, x)
+        y, m = counted(conv(c * s["multiplier"], s["filters"], 1, bias=s["bias"]), x)
+        return y, n + m
     stride = axes(s["stride"] or s["kernel"], rank)
     pairs = pads(s["padding"], x, kernel, stride, [1] * rank)
     if kind == "avgpool" and any(lo != hi for lo, hi in pairs):
@@ -137,3 +180,41 @@ def windows(padded_size, k, s, ceil_mode):
     """Start of every window over a padded axis: each whole window, and in ceil mode the
     partial windows too (those starting less than a stride past the last whole start)."""
     return list(range(0, padded_size - k + (s if ceil_mode else 1), s))
+
+
+def counted(module, x):
+    return module(x), sum(p.numel() for p in module.parameters())
+
+
+def oracle(shape, items):
+    """Each layer's (output shape, parameter count), or None when PyTorch refuses the net."""
+    x, found = torch.zeros(2, *shape), []
+    try:
+        for layer in items:
+            x, params = oracle_layer(layer, x)
+            if x.numel() == 0:
+                return None  # PyTorch lets some empty outputs through; no network has one
+            found.append((tuple(x.shape[1:]), params))
+    except (RuntimeError, ValueError):
+        return None
+    return found
+
+
+def yaml_of(shape, items) -> str:
+    return f"input: {shape}\nlayers:\n" + "".join(f"  - {item}\n" for item in items)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_the_checker_agrees_with_pytorch(spec):
+    shape, items = spec
+    text = yaml_of(shape, items).replace("'", "").replace("None", "null")
+    with torch.no_grad():
+        expected = oracle(shape, items)
+    try:
+        a = netspec.analyze(text)
+    except SpecError as e:
+        assert expected is None, f"the checker refused what PyTorch runs:\n{text}\n{e}"
+        return
+    assert expected is not None, f"the checker accepted what PyTorch refuses:\n{text}"
+    assert [(r.output_shape, r.params) for r in a.layers] == expected, text
