@@ -2,10 +2,11 @@
 
 For every spec hypothesis draws (1-D to 3-D; conv, depthwise and separable conv and pool
 windows with every padding form, strides, dilations, groups, ceil mode; adaptive and global
-pooling, normalisation, flatten and dense heads), the checker and PyTorch must agree: the checker accepts
-it exactly when PyTorch runs it, and then predicts every layer's output shape and parameter
-count. The oracle model is written from the spec's settings with torch.nn and F.pad directly,
-so a shared misunderstanding in netspec's backend cannot hide a wrong prediction.
+pooling, normalisation, flatten and dense heads), the checker and PyTorch must agree: the
+checker accepts it exactly when PyTorch runs it, and then predicts every layer's output shape
+and parameter count, which netspec's compiled module must compute too. The oracle model is
+written from the spec's settings with torch.nn and F.pad directly, so a shared misunderstanding
+in netspec's backend cannot hide a wrong prediction.
 """
 import math
 
@@ -18,6 +19,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 import netspec  # noqa: E402
+from netspec.backends.torch_model import build_module  # noqa: E402
 from netspec.errors import SpecError  # noqa: E402
 
 
@@ -218,3 +220,10 @@ def test_the_checker_agrees_with_pytorch(spec):
         return
     assert expected is not None, f"the checker accepted what PyTorch refuses:\n{text}"
     assert [(r.output_shape, r.params) for r in a.layers] == expected, text
+    # and netspec's own compiled module computes those shapes, with no window all padding
+    model = build_module(a).eval()
+    with torch.no_grad():
+        outputs = model.layer_outputs(torch.randn(2, *shape))
+    assert [tuple(outputs[r.name].shape[1:]) for r in a.layers] == [e[0] for e in expected]
+    assert all(torch.isfinite(y).all() for y in outputs.values()), text
+    assert sum(p.numel() for p in model.parameters()) == a.total_params
