@@ -95,4 +95,6 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
 
 def _prefixes(name: str) -> list[str]:
     """``a_b_c`` -> ``a``, ``a_b``: what the name is another name plus ``_...`` of."""
+    if "_" not in name:  # most names: the fast way out
+        return []
     return [name[:i] for i, c in enumerate(name) if c == "_"]
