@@ -1,7 +1,10 @@
 """ONNX export against three oracles, for every spec: ONNX's checker, ONNX's shape inference
 (every layer's output has the shape netspec predicted) and ONNX Runtime (the same outputs as the
-PyTorch module with the same weights). One export per spec serves every check on it."""
+PyTorch module with the same weights). One export per spec serves every check on it. Random
+specs (tests/test_oracle_property.py's) check ONNX Runtime on settings the zoo lacks."""
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +14,9 @@ ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
+from test_oracle_property import oracle, specs, yaml_of  # noqa: E402
 
 import netspec  # noqa: E402
 from netspec.backends.onnx_export import export_module  # noqa: E402
@@ -223,3 +228,26 @@ def test_missing_library_says_how_to_install(tmp_path, monkeypatch, capsys):
                         lambda name, *a: None if name == "onnxscript" else real(name, *a))
     assert run_export(tmp_path)[0] == 2
     assert "needs onnxscript: pip install 'netspec[onnx]'" in capsys.readouterr().err
+
+
+# -- random specs, as in tests/test_oracle_property.py: ONNX Runtime computes what PyTorch does --
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(specs())
+def test_random_specs_run_alike_in_onnx_runtime(spec):
+    with torch.no_grad():
+        assume(oracle(*spec) is not None)
+    text = yaml_of(*spec).replace("'", "").replace("None", "null")
+    a = netspec.analyze(text)
+    torch.manual_seed(0)
+    module = build_module(a).eval()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.onnx"
+        export_module(module, a, path)
+        x = torch.randn(2, *a.input_shape)
+        with torch.no_grad():
+            expected = module(x).numpy()
+        got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+            None, {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=text)
