@@ -264,11 +264,14 @@ def _convert(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
     import onnx
 
     try:
-        return onnx.version_converter.convert_version(proto, opset)
+        converted = onnx.version_converter.convert_version(proto, opset)
+        _drop_noop_with_empty_axes(converted, opset)
+        onnx.checker.check_model(converted, full_check=True)  # what else it may leave invalid
+        return converted
     except Exception as e:  # the converter raises RuntimeError or ValueError with C++ text
         text = str(e).splitlines()[0]
         detail = text.split("failed: ")[-1].replace("$", "")  # past the C++ file and line
-        found = re.search(r"for (\w+)$", detail)
+        found = re.search(r"for (\w+)$", detail) or re.search(r"for operator (\w+)", text)
         op = found.group(1) if found else None
         layers = sorted({n.name.rsplit("/", 1)[0] for n in proto.graph.node if n.op_type == op})
         shown = ", ".join(layers[:6]) + (", ..." if len(layers) > 6 else "")
@@ -276,3 +279,16 @@ def _convert(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
         raise UsageError(f"--opset {opset} is too old for this network{where}: ONNX's version "
                          f"converter says '{detail}'; use --opset {DEFAULT_OPSET} or newer, "
                          "which torch's exporter writes directly") from None
+
+
+def _drop_noop_with_empty_axes(model: onnx.ModelProto, opset: int) -> None:
+    """Work around the version converter: taking ReduceMean & co. below opset 18 moves their
+    axes back into an attribute but keeps ``noop_with_empty_axes``, which those opsets do not
+    know (ONNX Runtime refuses the model). With the axes given, its default 0 changes nothing."""
+    for node in model.graph.node:
+        known = node.op_type == "ReduceSum" and opset >= 13  # its axes became an input at 13
+        if node.op_type.startswith("Reduce") and not known:
+            for i, attr in enumerate(node.attribute):
+                if attr.name == "noop_with_empty_axes" and attr.i == 0:
+                    del node.attribute[i]
+                    break
