@@ -78,6 +78,7 @@ def test_train_parser_builds_without_heavy_libraries():
     (["--lr", "0"], "above 0"),
     (["--lr", "nan"], "is not from"),
     (["--optimizer", "rmsprop"], "invalid choice"),
+    (["--schedule", "step"], "invalid choice"),
     (["--seed", "-1"], "is not from 0"),
 ])
 def test_bad_options_are_usage_errors(capsys, argv, message):
@@ -270,6 +271,37 @@ def test_same_seed_same_weights_and_the_checkpoint_loads_strictly(capsys, tmp_pa
     build_module(analysis).load_state_dict(a, strict=True)
     (tmp_path / "tiny.py").write_text(emit_source(analysis))
     runpy.run_path(str(tmp_path / "tiny.py"))["build"]().load_state_dict(a, strict=True)
+
+
+@pytest.mark.parametrize("schedule, factors", [
+    ("cosine", [1.0, 0.8536, 0.5, 0.1464, 0.0]),  # (1 + cos(pi e / 4)) / 2
+    ("constant", [1.0] * 5)])
+def test_learning_rate_per_epoch_follows_the_schedule(schedule, factors):
+    from netspec.backends.train import Options, _optimizer, _schedule
+
+    options = Options(4, 16, 0.01, "sgd", 0, "cpu", schedule)
+    optimizer = _optimizer(torch.nn.Linear(2, 2), options)
+    steps = _schedule(optimizer, options)
+    rates = []
+    for _ in range(4):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        steps.step()
+    rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx([0.01 * f for f in factors], abs=1e-6)
+
+
+def test_the_schedule_changes_training_and_the_summary_names_it(capsys, tmp_path):
+    spec, data = tiny_spec(tmp_path), tiny_data(tmp_path)
+    outputs = {}
+    for schedule in ("cosine", "constant"):
+        assert main(["train", spec, "--data", data, "--epochs", "2", "--device", "cpu",
+                     "--schedule", schedule, "-o", str(tmp_path / f"{schedule}.pt")]) == 0
+        outputs[schedule] = capsys.readouterr().out.splitlines()[1]
+    assert ", adam lr 0.001 cosine, seed 0, on cpu: " in outputs["cosine"]
+    assert ", adam lr 0.001 constant, seed 0, on cpu: " in outputs["constant"]
+    cosine, constant = torch.load(tmp_path / "cosine.pt"), torch.load(tmp_path / "constant.pt")
+    assert not torch.equal(cosine["out.weight"], constant["out.weight"])
 
 
 def test_summary_ends_with_the_test_accuracy(capsys, tmp_path):
