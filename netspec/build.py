@@ -51,6 +51,7 @@ class _Builder:
         self.doc = doc
         self.errors: list[Diagnostic] = []
         self.nodes: list[Node] = []
+        self.skipped = 0  # layers left out for an error, so that later ones keep their index
         self.kind_defaults: dict[str, dict] = {}
         self.cache: dict[tuple, Layer] = {}
         self.scopes = Scopes()
@@ -96,22 +97,24 @@ class _Builder:
             item = {item: None}
         if not isinstance(item, dict) or not item:
             self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
-                       hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
+                       layer=f"layer {self.next_index()}", hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
+            self.skipped += 1
             return
         if "layers" in item:
             return self.group(item, path, group)
         kinds = [k for k in item if k in KINDS or k in self.blocks]
         if len(kinds) != 1:
-            return self._no_single_kind(item, kinds, path)
+            self._no_single_kind(item, kinds, path)
+            self.skipped += 1
+            return
         kind = kinds[0]
         if kind in self.blocks:
             return self.use_block(kind, item, path, group)
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), 1)
         params, origins = self.params(kind, item, path)
-        if params is None:
-            return
-        layer = self.validate(kind, params, origins, path)
+        layer = None if params is None else self.validate(kind, params, origins, path)
         if layer is None:
+            self.skipped += repeat
             return
         for r in range(repeat):
             name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
@@ -255,8 +258,10 @@ class _Builder:
         try:
             layer = validate(KINDS[kind], params)
         except ValidationError as e:
+            name = params.get("name")
+            label = f" '{name}'" if isinstance(name, str) else ""
             self.schema_errors(e, path, kind, field_docs(KINDS[kind]), origins,
-                               layer=f"layer {len(self.nodes) + 1} ({kind})")
+                               layer=f"layer {self.next_index()}{label} ({kind})")
             return None
         self.cache[key] = layer
         return layer
@@ -266,8 +271,12 @@ class _Builder:
         inputs = self.input_of(_as_tuple(layer.input), path)
         full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
         key_locs = _KeyLocations(self.doc, origins)
-        self.nodes.append(Node(len(self.nodes) + 1, full, layer, inputs, self.doc.where(path),
+        self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
                                key_locs, group))
+
+    def next_index(self) -> int:
+        """The 1-based index the next layer has in the spec, counting layers left out."""
+        return len(self.nodes) + self.skipped + 1
 
     def input_of(self, refs: tuple[str, ...], path: tuple) -> tuple[str, ...]:
         """Full names of what a layer reads: its references, or else the previous layer."""
@@ -319,11 +328,12 @@ class _Builder:
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
         if kinds:
             self.error(f"one layer item names {len(kinds)} kinds ({', '.join(kinds)})", path,
+                       layer=f"layer {self.next_index()}",
                        hint="start a new `- ` item for each layer")
             return
         first = next(iter(item))
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
-                   hint=did_you_mean(first, KINDS) or _known_kinds())
+                   layer=f"layer {self.next_index()}", hint=did_you_mean(first, KINDS) or _known_kinds())
 
     def schema_errors(self, e: ValidationError, path: tuple, what: str, fields,
                       origins: dict | None = None, layer: str | None = None) -> None:

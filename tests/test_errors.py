@@ -129,6 +129,13 @@ def test_all_schema_errors_of_a_file_are_reported_together():
     assert [e.location.line for e in errs] == [4, 5, 6]
 
 
+def test_layers_after_a_bad_one_keep_their_index_and_name():
+    errs = errors_of(HEAD + "  - cnov: 4\n  - 7\n  - conv: {filters: 0, kernel: 3, name: c}\n"
+                            "  - dropout: 2\n  - relu\n  - dense: {units: 0}\n")
+    assert [e.format().split(": error: ")[1].split(":")[0] for e in errs] == [
+        "layer 1", "layer 2", "layer 3 'c' (conv)", "layer 4 (dropout)", "layer 6 (dense)"]
+
+
 def test_a_3d_avgpool_larger_than_its_input():
     """PyTorch's AvgPool3d refuses it, padding or not (AvgPool1d and 2d do not)."""
     (e,) = errors_of("input: [1, 2, 2, 2]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
