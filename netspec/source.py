@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -65,10 +65,8 @@ def read_file(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise SpecError.single(f"{p} is a directory, not a spec file")
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise SpecError.single(f"{p} is {size:,} bytes; specs are limited to {MAX_BYTES:,}")
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            raw = read_limited(f, str(p))
     except FileNotFoundError:
         raise SpecError.single(f"{p}: no such file") from None
     except PermissionError:
@@ -76,6 +74,16 @@ def read_file(path: str | Path) -> str:
     except OSError as e:
         raise SpecError.single(f"{p}: cannot read: {e.strerror or e}") from None
     return decode(raw, str(p))
+
+
+def read_limited(stream: BinaryIO, name: str) -> bytes:
+    """At most MAX_BYTES from a file, a pipe or a device: their size is unknown until read
+    (``stat`` says 0 for /dev/zero), so read one byte past the limit and stop there."""
+    raw = stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise SpecError.single(f"{name} is over {MAX_BYTES:,} bytes; specs are limited to {MAX_BYTES:,}",
+                               hint="is this a spec? a network spec is a few kilobytes")
+    return raw
 
 
 def decode(raw: bytes, file: str) -> str:

@@ -1,9 +1,12 @@
 """Untrusted specs: each hostile input ends in a clear, located error, and nothing executes."""
+import io
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
 import netspec
+from netspec.cli import main
 from netspec.errors import SpecError
 from netspec.source import MAX_BYTES
 
@@ -62,6 +65,26 @@ def test_alias_bomb_stays_in_bounded_memory(tmp_path):
 
 def test_oversized_file(tmp_path):
     assert "specs are limited to" in error_of(tmp_path, "#" * (MAX_BYTES + 1))
+
+
+class Endless(io.RawIOBase):
+    """A stream of "y\\n" that never ends, like `yes` piped into stdin."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = b"y\n" * (len(buffer) // 2) + b"y" * (len(buffer) % 2)
+        return len(buffer)
+
+
+def test_endless_devices_and_pipes_are_read_only_up_to_the_limit(capsys, monkeypatch):
+    """stat() gives 0 bytes for /dev/zero and pipes: the limit must hold while reading."""
+    with pytest.raises(SpecError, match="/dev/zero is over 8,388,608 bytes"):
+        netspec.analyze(Path("/dev/zero"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
+    assert main(["check", "-"]) == 1
+    assert "<stdin> is over 8,388,608 bytes" in capsys.readouterr().out
 
 
 def test_missing_and_unreadable_files(tmp_path):

@@ -9,6 +9,7 @@ from ..analysis import Analysis
 from ..api import analyze, load
 from ..errors import UsageError
 from ..graph import Network
+from ..source import decode, read_limited
 
 
 def add_spec(p: argparse.ArgumentParser) -> None:
@@ -27,7 +28,7 @@ def add_device(p: argparse.ArgumentParser) -> None:
 
 def load_network(spec: str) -> Network:
     if spec == "-":
-        return load(sys.stdin.read(), file="<stdin>")
+        return load(decode(read_limited(sys.stdin.buffer, "<stdin>"), "<stdin>"), file="<stdin>")
     return load(Path(spec))
 
 
