@@ -67,7 +67,7 @@ class _Builder:
         try:
             return validate(SpecFile, self.doc.data)
         except ValidationError as e:
-            self.schema_errors(e, (), "the spec", field_docs(SpecFile))
+            self.schema_errors(e, (), "the spec", SpecFile)
             raise SpecError(self.errors) from None
 
     def defaults(self, spec: SpecFile) -> None:
@@ -260,7 +260,7 @@ class _Builder:
         except ValidationError as e:
             name = params.get("name")
             label = f" '{name}'" if isinstance(name, str) else ""
-            self.schema_errors(e, path, kind, field_docs(KINDS[kind]), origins,
+            self.schema_errors(e, path, kind, KINDS[kind], origins,
                                layer=f"layer {self.next_index()}{label} ({kind})")
             return None
         self.cache[key] = layer
@@ -335,11 +335,11 @@ class _Builder:
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
                    layer=f"layer {self.next_index()}", hint=did_you_mean(first, KINDS) or _known_kinds())
 
-    def schema_errors(self, e: ValidationError, path: tuple, what: str, fields,
+    def schema_errors(self, e: ValidationError, path: tuple, what: str, cls: type,
                       origins: dict | None = None, layer: str | None = None) -> None:
         """Locate each translated problem where its setting was written (an item's own key,
         a sibling key, or the spec's `defaults:`)."""
-        for p in translate(e, fields, what, defaults_hint=what in KINDS):
+        for p in translate(e, cls, what, defaults_hint=what in KINDS):
             key = str(p.loc[0]) if p.loc else None
             if p.at_item and origins is not None:
                 where = path

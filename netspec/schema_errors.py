@@ -6,12 +6,14 @@ and every message names the setting as it is written in YAML (``input[1]``).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, NamedTuple
 
 from pydantic_core import ValidationError
 
 from .layers import did_you_mean
+from .spec_model import field_docs
 
 
 class Problem(NamedTuple):
@@ -22,10 +24,8 @@ class Problem(NamedTuple):
     at_item: bool = False  # point at the whole item (a missing setting)
 
 
-def translate(e: ValidationError, fields: dict[str, str | None], what: str,
-              defaults_hint: bool) -> list[Problem]:
-    """Problems for one validation, in the order of the settings. ``fields`` maps each setting
-    to its description."""
+def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> list[Problem]:
+    """Problems for one validation of the spec class ``cls``, in the order of the settings."""
     by_setting: dict[tuple, list[dict]] = {}
     for err in e.errors():
         if err["type"] == "unexpected_keyword_argument":  # a dataclass's word for it
@@ -33,19 +33,22 @@ def translate(e: ValidationError, fields: dict[str, str | None], what: str,
         by_setting.setdefault(_setting_path(err["loc"]), []).append(err)
     missing = [loc[0] for loc, errs in by_setting.items() if errs[0]["type"] == "missing"]
     typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
-             if errs[0]["type"] == "extra_forbidden"}
+             if errs[0]["type"] == "extra_forbidden" and len(loc) == 1}
     problems = []
     for loc, errs in by_setting.items():
         key = str(loc[0]) if loc else ""
         kind = errs[0]["type"]
         if kind == "missing" and key in typos.values():
             continue  # reported as the typo that should have named it
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and len(loc) > 1:
+            problems.append(_unknown_nested_key(loc, cls, what))
+        elif kind == "extra_forbidden":
+            fields = field_docs(cls)
             hint = (f"did you mean '{typos[loc]}'?" if typos[loc] else
                     did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
             problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True))
         elif kind == "missing":
-            desc = fields.get(key)
+            desc = field_docs(cls).get(key)
             hint = f"give `{key}: ...` here" + (
                 f" or under `defaults: {what}:`" if defaults_hint else "")
             problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
@@ -55,8 +58,58 @@ def translate(e: ValidationError, fields: dict[str, str | None], what: str,
                 "should be a mapping (key: value)" if err["type"] == "dataclass_type"
                 else _wants(err["msg"]) for err in errs))
             problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
-                                    f"{describe(errs[0].get('input'))})", loc))
+                                    f"{describe(errs[0].get('input'))})", loc,
+                                    _literal_hint(errs)))
     return problems
+
+
+def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:
+    """An unknown key inside a nested setting (a layer's ``expect:``): named with its parent,
+    and checked against the nested class's own settings, not the outer one's."""
+    key, parent = str(loc[-1]), _yaml_path(loc[:-1])
+    inner = _nested_class(cls, loc[:-1])
+    fields = list(field_docs(inner)) if inner else []
+    hint = did_you_mean(key, fields) or (
+        f"{parent} takes: {', '.join(fields)}" if fields else None)
+    return Problem(f"unknown key '{key}' in {parent} of {what}", loc, hint, at_key=True)
+
+
+def _nested_class(cls: type, path: tuple) -> type | None:
+    """The spec class found at ``path`` inside ``cls``, following its type hints; dict keys
+    and list indices on the way are passed over."""
+    import typing
+
+    for part in path:
+        hint = typing.get_type_hints(cls).get(part) if isinstance(part, str) else None
+        if hint is None:
+            continue  # a dict key or a list index: the class is the same
+        found = _spec_class_in(hint)
+        if found is None:
+            return None
+        cls = found
+    return cls
+
+
+def _spec_class_in(hint) -> type | None:
+    """The first spec class in a type hint: ``Expect`` in ``Expect | None``, ``BlockDef`` in
+    ``dict[str, BlockDef]``."""
+    import typing
+
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        found = _spec_class_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _literal_hint(errs: list[dict]) -> str | None:
+    """'did you mean' for a word that should have been one of a few (an activation)."""
+    for err in errs:
+        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
+            return did_you_mean(err["input"], re.findall(r"'([^']*)'", err["ctx"]["expected"]))
+    return None
 
 
 def describe(value: Any) -> str:

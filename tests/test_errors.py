@@ -136,6 +136,23 @@ def test_layers_after_a_bad_one_keep_their_index_and_name():
         "layer 1", "layer 2", "layer 3 'c' (conv)", "layer 4 (dropout)", "layer 6 (dense)"]
 
 
+def test_an_unknown_key_inside_expect_is_named_with_the_keys_expect_takes():
+    (e,) = errors_of(HEAD + "  - conv: {filters: 2, kernel: 3, expect: {output_shape: [2]}}\n")
+    assert e.message == "unknown key 'output_shape' in expect of conv"
+    assert e.hint == "expect takes: shape, params"
+    assert (e.location.line, e.location.col) == (4, 44)  # at the key
+    (e,) = errors_of(HEAD + "  - relu\nexpect: {outptu_shape: [3]}\n")
+    assert e.message == "unknown key 'outptu_shape' in expect of the spec"
+    assert e.hint == "did you mean 'output_shape'?"
+
+
+@pytest.mark.parametrize("word", ["rleu", "Relu", "RELU"])
+def test_a_misspelt_activation_gets_did_you_mean(word):
+    (e,) = errors_of(HEAD + f"  - conv: {{filters: 2, kernel: 3, activation: {word}}}\n")
+    assert e.message.startswith("activation should be 'relu', 'relu6',")
+    assert e.hint == "did you mean 'relu'?"
+
+
 def test_a_3d_avgpool_larger_than_its_input():
     """PyTorch's AvgPool3d refuses it, padding or not (AvgPool1d and 2d do not)."""
     (e,) = errors_of("input: [1, 2, 2, 2]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
