@@ -183,8 +183,8 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
         records.append(record)
     if strict:
         errors, warnings = errors + warnings, []
-    if not errors:
-        errors = clashes(network.nodes, shapes) + _network_expectations(network, records)
+    if len(records) == len(network.nodes):  # every shape is known: check the whole network
+        errors += clashes(network.nodes, shapes) + _network_expectations(network, records)
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return Analysis(network, tuple(records), tuple(warnings))

@@ -178,6 +178,14 @@ def test_network_expectations():
     assert budget.location.line == 9 and "dense1" in budget.hint
 
 
+def test_network_expectations_are_checked_beside_failing_layer_expectations():
+    text = (HEAD + "  - flatten: {expect: {shape: [7]}}\n  - dense: 10\n"
+            "expect:\n  output_shape: [5]\n")
+    assert [e.message for e in errors_of(text)] == [
+        "expected output shape (7,), got (784,)",
+        "the network's output shape is (10,), expected (5,)"]
+
+
 def test_defaults_typo_is_located_in_defaults():
     errs = errors_of("input: [1, 8, 8]\ndefaults:\n  conv: {kernal: 3}\nlayers:\n"
                      "  - conv: {filters: 2, kernel: 3}\n")
