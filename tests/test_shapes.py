@@ -1,6 +1,12 @@
-"""The shape arithmetic against brute force: windows counted one by one."""
+"""The shape arithmetic against brute force: windows counted one by one; the ragged-window
+hint checked by following it."""
+import re
+
+import pytest
+import yaml
 from hypothesis import given, strategies as st
 
+import netspec
 from netspec.shapes import Window, padding_to_tile, receptive_field, same_padding
 
 sizes = st.integers(1, 64)
@@ -52,3 +58,39 @@ def test_seed_formula_text():
 def test_receptive_field():
     assert receptive_field([(3, 1), (3, 1), (3, 1)]) == 7
     assert receptive_field([(3, 1), (2, 2), (3, 1)]) == 8
+
+
+# -- the ragged-window hint: a padding setting to paste into the spec ---------------------------
+
+def hint_of(input_shape, layer):
+    (w,) = netspec.analyze(f"input: {input_shape}\nlayers:\n  - {layer}\n").warnings
+    return w.hint
+
+
+@pytest.mark.parametrize("input_shape, layer, hint", [
+    ([1, 7, 6], "maxpool: 2", "padding [[0, 1], 0] would fit: floor((7 + 0 + 1 - 2) / 2) + 1 = 4"),
+    ([1, 7], "maxpool: 2", "padding [[0, 1]] would fit: floor((7 + 0 + 1 - 2) / 2) + 1 = 4"),
+    ([1, 7, 7], "conv: {filters: 1, kernel: 3, stride: 3}",
+     "padding 1 would fit: floor((7 + 2*1 - 3) / 3) + 1 = 3"),
+    ([1, 7, 6], "avgpool: 2", "padding [1, 0] would fit: floor((7 + 2*1 - 2) / 2) + 1 = 4"),
+    ([1, 3, 3], "avgpool: {kernel: 3, stride: 3, padding: 1}",
+     "no padding this kind allows fits; `ceil_mode: true` keeps the last, partial window"),
+])
+def test_ragged_hint_is_a_padding_setting_as_the_spec_writes_it(input_shape, layer, hint):
+    assert hint_of(input_shape, layer) == hint
+
+
+@given(st.integers(2, 12), st.integers(1, 12), st.integers(1, 5), st.integers(1, 4),
+       st.sampled_from(["maxpool", "avgpool", "conv"]))
+def test_following_the_ragged_hint_silences_the_warning(h, w, k, s, kind):
+    """The suggested padding, pasted into the layer, is valid and leaves no row unvisited."""
+    settings = {"kernel": k, "stride": s} | ({"filters": 1} if kind == "conv" else {})
+    text = f"input: [1, {h}, {w}]\nlayers:\n  - {kind}: {settings}\n"
+    try:
+        warnings = netspec.analyze(text).warnings
+    except netspec.SpecError:
+        return  # the kernel does not fit: not this test's business
+    if not warnings or "would fit" not in warnings[0].hint:
+        return
+    padding = yaml.safe_load(re.match(r"padding (.*) would fit", warnings[0].hint).group(1))
+    assert not netspec.analyze(text.replace("}", f", 'padding': {padding}}}")).warnings

@@ -28,6 +28,7 @@ from .window import Padding, resolve_padding, slide
 class _Pool(Layer):
     shorthand = "kernel"
     torch_prefix: ClassVar[str] = ""
+    symmetric_padding: ClassVar[bool] = False  # pads both sides alike (PyTorch's AvgPool)
 
     kernel: Size | list[Size] = setting(2, doc="pool size: one number or one per axis")
     stride: Size | list[Size] | None = setting(None, doc="default: the pool size")
@@ -44,7 +45,8 @@ class _Pool(Layer):
         rank = spatial(x, self.kind)
         ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
         self._check(x, ks, pads)
-        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn)
+        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn,
+                     symmetric=self.symmetric_padding)
         return (x[0], *(w.out for w in wins))
 
     def _check(self, x, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
@@ -102,9 +104,12 @@ class AvgPool(_Pool):
 
     kind = "avgpool"
     torch_prefix = "AvgPool"
+    symmetric_padding = True
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
 
     def _check(self, x, ks, pads):
+        """Two refusals of PyTorch's AvgPool on top of every pool's: one-sided padding, and
+        (3-D only) an input smaller than the pool."""
         if any(lo != hi for lo, hi in pads):
             raise LayerError("avgpool pads both sides alike", key="padding",
                              hint="one-sided padding ('same' on some sizes) is for maxpool")

@@ -44,8 +44,10 @@ def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
 
 
 def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
-          ceil_mode: bool = False, warn: Warn | None = None) -> tuple[Window, ...]:
-    """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a ragged one."""
+          ceil_mode: bool = False, warn: Warn | None = None,
+          symmetric: bool = False) -> tuple[Window, ...]:
+    """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a
+    ragged one (``symmetric``: the kind pads both sides alike, so the hint must too)."""
     sizes = x[1:]
     rank = len(sizes)
     ks = per_axis(kernel, rank, "kernel")
@@ -57,14 +59,39 @@ def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
     for name, w in zip(names, wins):
         if w.out < 1:
             raise _empty_output(name, w, x)
-    ragged: dict[Window, list[str]] = {}
-    for name, w in zip(names, wins):
+    ragged: dict[Window, list[int]] = {}
+    for i, w in enumerate(wins):
         if w.lost:
-            ragged.setdefault(w, []).append(name)
-    for w, axes in ragged.items():
-        if warn is not None:
-            warn(_ragged(axes, w))
+            ragged.setdefault(w, []).append(i)
+    if warn is not None and ragged:
+        fit = _tiling_padding(wins, symmetric)
+        for w, axes in ragged.items():
+            warn(_ragged([names[i] for i in axes], w, fit, axes[0]))
     return wins
+
+
+def _tiling_padding(wins: tuple[Window, ...], symmetric: bool) -> list[tuple[int, int]] | None:
+    """The padding setting, axis by axis, that loses no input on any axis (None: none does)."""
+    fit = []
+    for w in wins:
+        if not w.lost:
+            fit.append((w.pad_lo, w.pad_hi))
+        elif not symmetric:
+            fit.append(padding_to_tile(w))
+        else:  # the least padding on both sides that loses nothing, as pools allow: k // 2
+            p = next((p for p in range(w.pad_lo + 1, w.kernel // 2 + 1)
+                      if not w._replace(pad_lo=p, pad_hi=p).lost), None)
+            if p is None:
+                return None
+            fit.append((p, p))
+    return fit
+
+
+def _spec_padding(pairs: list[tuple[int, int]]) -> str:
+    """Padding as a spec writes it: ``1``, ``[1, 0]`` (per axis) or ``[[0, 1], 0]`` (per side)."""
+    if len(set(pairs)) == 1 and pairs[0][0] == pairs[0][1]:
+        return str(pairs[0][0])
+    return "[" + ", ".join(str(lo) if lo == hi else f"[{lo}, {hi}]" for lo, hi in pairs) + "]"
 
 
 def _setting(w: Window) -> str:
@@ -86,15 +113,19 @@ def _empty_output(axis: str, w: Window, x: Shape) -> LayerError:
 _UNITS = {"height": "row", "width": "column", "length": "position", "depth": "slice"}
 
 
-def _ragged(axes: list[str], w: Window) -> LayerError:
-    lo, hi = padding_to_tile(w)
-    fit = Window(w.size, w.kernel, w.stride, lo, hi, w.dilation)
-    pad = lo if lo == hi else f"[{lo}, {hi}]"
+def _ragged(axes: list[str], w: Window, fit: list[tuple[int, int]] | None,
+            axis: int) -> LayerError:
+    """The warning for the ``axes`` that ``w`` leaves ragged (``axis`` is the first of them),
+    with the whole padding setting that would fit, when one does."""
     units = " and ".join(_UNITS.get(a, "position") + ("" if w.lost == 1 else "s") for a in axes)
     verb = "is" if w.lost == 1 and len(axes) == 1 else "are"
+    if fit is None:
+        hint = "no padding this kind allows fits; `ceil_mode: true` keeps the last, partial window"
+    else:
+        formula = w._replace(pad_lo=fit[axis][0], pad_hi=fit[axis][1]).formula()
+        hint = f"padding {_spec_padding(fit)} would fit: {formula}"
     return LayerError(
         f"the window does not tile the input's {' and '.join(axes)}: ({w.size} + "
         f"{w.pad_lo + w.pad_hi} - {w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; "
         f"the last {w.lost} {units} of the input {verb} never visited",
-        details=[_setting(w)],
-        hint=f"padding {pad} would fit: {fit.formula()}", key="stride")
+        details=[_setting(w)], hint=hint, key="stride")
