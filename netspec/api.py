@@ -21,13 +21,17 @@ from .source import load_text, read_file
 
 
 def load(spec: str | Path, file: str | None = None) -> Network:
-    """A validated network from a spec path or YAML text (text if it contains a newline).
-    ``file`` names text in messages (``<stdin>``)."""
+    """A validated network from a spec path or YAML text. A string is text when it spans lines
+    or reads as a mapping (``{...}``, ``key: value``), else a path; ``file`` names text in
+    messages (``<stdin>``)."""
     with gc_paused():
-        if file is None and (isinstance(spec, Path) or
-                             ("\n" not in spec and spec.endswith((".yaml", ".yml")))):
+        if file is None and (isinstance(spec, Path) or not _is_yaml_text(spec)):
             return build(load_text(read_file(spec), str(spec)))
         return build(load_text(str(spec), file or "<string>"))
+
+
+def _is_yaml_text(spec: str) -> bool:
+    return "\n" in spec or spec.lstrip().startswith("{") or ": " in spec
 
 
 def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:

@@ -94,6 +94,23 @@ def test_missing_and_unreadable_files(tmp_path):
         netspec.analyze(tmp_path / "dir.yaml" if (tmp_path / "dir.yaml").mkdir() is None else "")
 
 
+@pytest.mark.parametrize("spec, expected", [
+    ("specs/lenet5", "specs/lenet5: no such file"),  # no suffix: still a path
+    ("specs/lenet5.yaml", None),
+    (str(Path(__file__).parents[1] / "specs" / "lenet5.yaml"), None),
+    ("{name: t, input: [1, 4], layers: [relu]}", None),  # one line of flow YAML: text
+    ("name: t", "<string>:1:1: error: the spec needs 'input'"),  # key: value is text
+])
+def test_a_string_is_a_path_unless_it_reads_as_yaml(spec, expected, monkeypatch):
+    monkeypatch.chdir(Path(__file__).parents[1])
+    if expected is None:
+        assert netspec.analyze(spec).layers
+    else:
+        with pytest.raises(SpecError) as info:
+            netspec.analyze(spec)
+        assert expected in str(info.value)
+
+
 def test_tags_never_execute(tmp_path):
     marker = tmp_path / "pwned"
     error_of(tmp_path, f"a: !!python/object/apply:os.system ['touch {marker}']\n")
