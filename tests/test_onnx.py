@@ -221,6 +221,31 @@ def test_older_opsets_compute_what_pytorch_does(tmp_path, opset):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("opset", [17, 18])
+@pytest.mark.parametrize("shape, output", [([2, 6, 6, 6], 3), ([2, 6, 5, 7], [4, 3, 2]),
+                                           ([1, 5, 4, 3], [5, 1, 2])])
+def test_3d_adaptive_pooling_exports_and_computes_what_pytorch_does(tmp_path, shape, output,
+                                                                     opset):
+    """torch has no ONNX conversion for AdaptiveAvgPool3d; the export traces a separable
+    stand-in (two 2-D adaptive pools) and puts the module back afterwards."""
+    a = netspec.analyze(f"input: {shape}\nlayers:\n  - adaptive_avgpool: {{output: {output}, "
+                        f"name: pool}}\n  - flatten\n  - dense: 3\n")
+    module = build_module(a).eval()
+    pool = module.get_submodule("pool")
+    path = tmp_path / "model.onnx"
+    export_module(module, a, path, opset)
+    assert module.get_submodule("pool") is pool  # restored
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    assert {n.name.split("/")[0] for n in model.graph.node} == {"pool", "flatten1", "dense1"}
+    x = torch.randn(3, *shape)
+    with torch.no_grad():
+        expected = module(x).numpy()
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+
+
 def test_bad_suffix_and_invalid_spec(tmp_path, capsys):
     assert main(["export", SMALL, "-o", str(tmp_path / "model.pb")]) == 2
     bad = tmp_path / "bad.yaml"

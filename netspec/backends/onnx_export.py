@@ -66,7 +66,7 @@ def export_module(module: torch.nn.Module, a: Analysis, path: Path,
     check_export(opset)
     import torch
 
-    with torch.no_grad():
+    with torch.no_grad(), _exportable(module):
         model = _trace(module.eval(), a, max(opset, DEFAULT_OPSET))
     _tidy(model)
     name_nodes(model, a)
@@ -152,6 +152,48 @@ def _trace(module: torch.nn.Module, a: Analysis, opset: int) -> onnx_ir.Model:
             opset_version=opset, dynamo=True, optimize=False, verbose=False,
             dynamic_shapes=({0: torch.export.Dim("batch")},))
     return program.model
+
+
+@contextmanager
+def _exportable(module: torch.nn.Module) -> Iterator[None]:
+    """Stand-ins, while tracing, for modules torch's exporter cannot convert; put back after.
+
+    Only ``AdaptiveAvgPool3d`` to sizes other than 1 (torch converts its 1-D and 2-D forms,
+    and pooling to 1 as a ReduceMean, but has no conversion for the rest): see
+    :func:`_separable_adaptive_avg_pool3d`."""
+    from torch import nn
+
+    swapped = [(name, m) for name, m in module.named_modules()
+               if isinstance(m, nn.AdaptiveAvgPool3d) and m.output_size not in (1, (1, 1, 1))]
+    for name, m in swapped:
+        module.set_submodule(name, _separable_adaptive_avg_pool3d(m.output_size))
+    try:
+        yield
+    finally:
+        for name, m in swapped:
+            module.set_submodule(name, m)
+
+
+def _separable_adaptive_avg_pool3d(output_size) -> torch.nn.Module:
+    """3-D adaptive average pooling as two 2-D ones, which export: the mean over a box is the
+    mean over its depth of the means over its height and width. The first pools (H, W) with
+    depth folded into channels, the second pools depth and passes H*W through unchanged."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class SeparableAdaptiveAvgPool3d(nn.Module):
+        def __init__(self, size):
+            super().__init__()
+            self.size = (size,) * 3 if isinstance(size, int) else tuple(size)
+
+        def forward(self, x):
+            c, d, h, w = x.shape[1:]
+            od, oh, ow = (n if o is None else o for o, n in zip(self.size, (d, h, w)))
+            y = F.adaptive_avg_pool2d(x.reshape(-1, c * d, h, w), (oh, ow))
+            y = F.adaptive_avg_pool2d(y.reshape(-1, c, d, oh * ow), (od, oh * ow))
+            return y.reshape(-1, c, od, oh, ow)
+
+    return SeparableAdaptiveAvgPool3d(output_size)
 
 
 @contextmanager
@@ -259,32 +301,45 @@ def _save(model: onnx_ir.Model, path: Path, opset: int) -> Exported:
 
 def _convert(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
     """ONNX's version converter, its refusals turned into a message naming the layers."""
-    import re
-
     import onnx
 
     try:
         converted = onnx.version_converter.convert_version(proto, opset)
-        _drop_noop_with_empty_axes(converted, opset)
-        onnx.checker.check_model(converted, full_check=True)  # what else it may leave invalid
-        return converted
     except Exception as e:  # the converter raises RuntimeError or ValueError with C++ text
-        text = str(e).splitlines()[0]
-        detail = text.split("failed: ")[-1].replace("$", "")  # past the C++ file and line
-        found = re.search(r"for (\w+)$", detail) or re.search(r"for operator (\w+)", text)
-        op = found.group(1) if found else None
-        layers = sorted({n.name.rsplit("/", 1)[0] for n in proto.graph.node if n.op_type == op})
-        shown = ", ".join(layers[:6]) + (", ..." if len(layers) > 6 else "")
-        where = f" ({op} in {shown})" if layers else ""
-        raise UsageError(f"--opset {opset} is too old for this network{where}: ONNX's version "
-                         f"converter says '{detail}'; use --opset {DEFAULT_OPSET} or newer, "
-                         "which torch's exporter writes directly") from None
+        raise _too_old(e, proto, opset) from None
+    _drop_noop_with_empty_axes(converted, opset)
+    try:
+        onnx.checker.check_model(converted, full_check=True)  # what else it may leave invalid
+    except onnx.checker.ValidationError as e:
+        raise UsageError(f"--opset {opset}: the version converter wrote a model that ONNX's "
+                         f"checker refuses ({str(e).splitlines()[0]}); use --opset "
+                         f"{DEFAULT_OPSET} or newer, which torch's exporter writes "
+                         "directly") from None
+    return converted
+
+
+def _too_old(e: Exception, proto: onnx.ModelProto, opset: int) -> UsageError:
+    """The converter's refusal, with the operator it names and the layers that use it."""
+    import re
+
+    text = str(e).splitlines()[0]
+    detail = text.split("failed: ")[-1].replace("$", "")  # past the C++ file and line
+    found = re.search(r"for (\w+)$", detail) or re.search(r"for operator (\w+)", text)
+    op = found.group(1) if found else None
+    layers = sorted({n.name.rsplit("/", 1)[0] for n in proto.graph.node if n.op_type == op})
+    shown = ", ".join(layers[:6]) + (", ..." if len(layers) > 6 else "")
+    where = f" ({op} in {shown})" if layers else ""
+    return UsageError(f"--opset {opset} is too old for this network{where}: ONNX's version "
+                      f"converter says '{detail}'; use --opset {DEFAULT_OPSET} or newer, "
+                      "which torch's exporter writes directly")
 
 
 def _drop_noop_with_empty_axes(model: onnx.ModelProto, opset: int) -> None:
     """Work around the version converter: taking ReduceMean & co. below opset 18 moves their
     axes back into an attribute but keeps ``noop_with_empty_axes``, which those opsets do not
-    know (ONNX Runtime refuses the model). With the axes given, its default 0 changes nothing."""
+    know (ONNX Runtime refuses the model). With the axes given, its default 0 changes nothing;
+    a 1 (never written by torch's exporter) is left for the checker to refuse. Only the top
+    graph is searched: netspec's models have no subgraphs."""
     for node in model.graph.node:
         known = node.op_type == "ReduceSum" and opset >= 13  # its axes became an input at 13
         if node.op_type.startswith("Reduce") and not known:
