@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from .blocks import BlockDef
-from .spec_model import Constrain, NonNeg, Size, SpecModel, setting
+from .spec_model import Constrain, Count, Size, SpecModel, setting
 
 
 class NetworkExpect(SpecModel):
     """What the whole network should be: checked by `netspec check`, reported at its line."""
 
     output_shape: list[Size] | None = setting(None, doc="the network's output shape")
-    params: NonNeg | None = setting(None, doc="exact number of learnable parameters")
-    max_params: NonNeg | None = setting(None, doc="parameter budget: at most this many")
+    params: Count | None = setting(None, doc="exact number of learnable parameters")
+    max_params: Count | None = setting(None, doc="parameter budget: at most this many")
 
 
 class SpecFile(SpecModel):

@@ -15,7 +15,8 @@ from typing import Annotated, Any, ClassVar
 
 from typing_extensions import dataclass_transform
 
-MAX_INT = 2**31 - 1
+MAX_INT = 2**31 - 1  # sizes, filters, units: what a framework's int32 shape can hold
+MAX_COUNT = 10**15  # parameter counts: the notes' fully connected layer alone has 1.4e10
 
 
 class Constrain:
@@ -39,6 +40,7 @@ class Constrain:
 
 Size = Annotated[int, Constrain(strict=True, ge=1, le=MAX_INT)]
 NonNeg = Annotated[int, Constrain(strict=True, ge=0, le=MAX_INT)]
+Count = Annotated[int, Constrain(strict=True, ge=0, le=MAX_COUNT)]
 Rate = Annotated[float, Constrain(ge=0.0, lt=1.0)]
 Name = Annotated[str, Constrain(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 # A reference to an earlier layer: a name, a dotted name inside blocks, or a block's $input.

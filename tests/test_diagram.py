@@ -12,7 +12,7 @@ from netspec.backends import diagram as backend  # noqa: E402
 from netspec.cli import main  # noqa: E402
 from netspec.errors import UsageError  # noqa: E402
 from netspec.report import shape_text  # noqa: E402
-from zoo import ZOO, zoo_id  # noqa: E402
+from zoo import EVERY_SPEC, zoo_id  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot not installed")
 EDGE = re.compile(r'^\s*(\w+) -> (\w+) \[label=" ([^"]*) "\]', re.M)
@@ -81,7 +81,7 @@ def test_every_layer_and_shape_is_drawn(vgg):
     assert "VGG-16: 138,357,544 parameters" in source
 
 
-@pytest.mark.parametrize("spec", ZOO, ids=zoo_id)
+@pytest.mark.parametrize("spec", EVERY_SPEC, ids=zoo_id)
 def test_one_node_and_edge_per_layer_input(spec):
     a = netspec.analyze(spec)
     drawn = edges(netspec.diagram(a).source)

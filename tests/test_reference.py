@@ -114,6 +114,8 @@ def test_vgg19():
     ("examples/valid_5x5.yaml", (1, 28, 28), None),
     ("examples/stride2_pad1.yaml", (1, 3, 3), None),
     ("examples/ragged_stride3.yaml", (1, 2, 2), None),
+    ("examples/seven_stride1.yaml", (1, 5, 5), 10),
+    ("examples/seven_stride2.yaml", (1, 3, 3), 10),
     ("specs/conv1d_seed.yaml", (2, 3), 6),
 ])
 def test_small_examples(path, shape, params):
@@ -124,10 +126,10 @@ def test_small_examples(path, shape, params):
 
 
 def test_fully_connected_explosion():
-    rgb = netspec.analyze("input: [3, 200, 200]\nlayers: [flatten, {dense: 120000}]\n")
+    rgb = spec("examples/fc_rgb_200.yaml")
     assert rgb.total_params == 120_000**2 + 120_000 == 14_400_120_000
-    grey = netspec.analyze("input: [1, 200, 200]\nlayers: [flatten, {dense: 40000}]\n")
-    assert grey.total_params == 40_000**2 + 40_000
+    grey = spec("examples/fc_grey_200.yaml")
+    assert grey.total_params == 40_000**2 + 40_000 == 1_600_040_000
     assert grey.memory(1, "float32").params == pytest.approx(6.4e9, rel=0.001)
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import LayerError
 from ..shapes import Shape, fmt_shape
-from ..spec_model import Name, NonNeg, Ref, Size, SpecModel, field_docs, setting
+from ..spec_model import Count, Name, Ref, Size, SpecModel, field_docs, setting
 
 COMMON = ("name", "input", "expect")  # the settings every kind has
 Warn = Callable[[LayerError], None]
@@ -67,7 +67,7 @@ class Expect(SpecModel):
     """What a homework layer should produce; a mismatch is an error at its line."""
 
     shape: list[Size] | None = None
-    params: NonNeg | None = None
+    params: Count | None = None
 
 
 class Layer(SpecModel):

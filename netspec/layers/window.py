@@ -10,7 +10,8 @@ from typing import Literal, Union
 
 from ..errors import LayerError
 from ..shapes import Shape, Window, axis_names, fmt_shape, padding_to_tile, same_padding
-from .base import NonNeg, Warn, per_axis
+from ..spec_model import NonNeg
+from .base import Warn, per_axis
 
 PadPair = list[NonNeg]
 Padding = Union[Literal["same", "valid"], NonNeg, list[Union[NonNeg, PadPair]]]
