@@ -1,8 +1,8 @@
 """Infer every layer's shape and counts: plain records that every report is a view of.
 
 The walker calls each kind's rules and adds what the kinds cannot know: where the layer is
-written, its index and name. Warnings (a window that does not tile) are kept with the result;
-under ``strict`` they are errors. Expectations a spec states are checked last.
+written, its index and name. Warnings (a window that does not tile, a layer nothing reads) are
+kept with the result; under ``strict`` they are errors. Expectations a spec states are checked last.
 """
 from __future__ import annotations
 
@@ -181,6 +181,7 @@ def analyze(network: Network, strict: bool = False) -> Analysis:
         errors += _layer_expectations(node, record)
         shapes[node.name] = out
         records.append(record)
+    warnings += _unused(network, "error" if strict else "warning")
     if strict:
         errors, warnings = errors + warnings, []
     if len(records) == len(network.nodes):  # every shape is known: check the whole network
@@ -226,6 +227,17 @@ def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...
     return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
                  + (f" (line {lines[ref]})" if ref in lines else " (the network input)")
                  for ref in node.inputs)
+
+
+def _unused(network: Network, severity: str) -> list[Diagnostic]:
+    """A layer that no later layer reads and that is not the output (the last layer): a branch
+    left unmerged. PyTorch would still compute it, and the report counts its parameters."""
+    read = {ref for node in network.nodes for ref in node.inputs}
+    last = network.nodes[-1].name if network.nodes else None
+    return [Diagnostic(severity, "no layer reads this layer's output, and it is not the "
+                       f"network's output (the last layer, '{last}')", node.location,
+                       node.describe(), hint="merge it with add or concat, or remove it")
+            for node in network.nodes[:-1] if node.name not in read]
 
 
 def _layer_expectations(node: Node, r: LayerRecord) -> list[Diagnostic]:

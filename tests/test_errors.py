@@ -186,6 +186,19 @@ def test_network_expectations_are_checked_beside_failing_layer_expectations():
         "the network's output shape is (10,), expected (5,)"]
 
 
+def test_a_branch_nothing_reads_is_a_warning_and_an_error_under_strict():
+    text = (HEAD + "  - conv: {filters: 2, kernel: 3, name: a}\n"
+            "  - conv: {filters: 2, kernel: 3, input: input, name: b}\n  - relu\n")
+    (w,) = netspec.analyze(text).warnings
+    assert w.format().startswith(
+        "<string>:4:5: warning: layer 1 'a' (conv): no layer reads this layer's output, and it "
+        "is not the network's output (the last layer, 'relu1')")
+    assert w.hint == "merge it with add or concat, or remove it"
+    assert [e.layer for e in errors_of(text, strict=True)] == ["layer 1 'a' (conv)"]
+    merged = text + "  - add: [a, relu1]\n"
+    assert not netspec.analyze(merged).warnings
+
+
 def test_defaults_typo_is_located_in_defaults():
     errs = errors_of("input: [1, 8, 8]\ndefaults:\n  conv: {kernal: 3}\nlayers:\n"
                      "  - conv: {filters: 2, kernel: 3}\n")
