@@ -14,20 +14,34 @@ def add_arguments(p):
 
 
 def describe(kind: str) -> str:
+    """The kind's summary, then a row per setting: name, default, what it means."""
     cls = KINDS[kind]
-    summary = (cls.__doc__ or "").strip().splitlines()[0].replace("``", "")
-    lines = [f"{kind}: {summary}"]
+    lines = [f"{kind}: {_summary(cls)}"]
     fields = sorted(dataclasses.fields(cls), key=lambda f: f.name != cls.shorthand)
     for field in fields:
         if field.name in COMMON:
             continue
-        required = field.default is dataclasses.MISSING
-        default = "required" if required else f"default {field.default!r}"
-        short = " (the short form's value)" if field.name == cls.shorthand else ""
-        lines.append(f"  {field.name}: {default}{short}")
+        default = ("required" if field.default is dataclasses.MISSING
+                   else f"= {_yaml(field.default)}")
+        if field.name == cls.shorthand:
+            default += " (short form)"
+        lines.append(f"  {field.name:<14}{default:<24}{field.metadata.get('doc') or ''}".rstrip())
     if cls.example:
         lines.append(f"  example: {cls.example}")
     return "\n".join(lines)
+
+
+def _summary(cls: type) -> str:
+    """The docstring's first paragraph on one line (the rest is for developers)."""
+    paragraph = (cls.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "`")
+
+
+def _yaml(value) -> str:
+    """A default as a spec writes it: true, null, 1e-05."""
+    if value is None:
+        return "null"
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def run(args) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from ..spec_model import Constrain
+from ..spec_model import Constrain, setting
 from .base import Layer, TorchCall, TorchPlan, one_input
 from .registry import register
 
@@ -75,7 +75,8 @@ class LeakyRelu(_Activation):
     torch_cls = "LeakyReLU"
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
-    negative_slope: Annotated[float, Constrain(ge=0, le=1)] = 0.01
+    negative_slope: Annotated[float, Constrain(ge=0, le=1)] = setting(
+        0.01, doc="the slope for x < 0")
 
 
 @register
@@ -86,7 +87,8 @@ class Elu(_Activation):
     torch_cls = "ELU"
     shorthand = "alpha"
     example = "- elu"
-    alpha: Annotated[float, Constrain(gt=0, le=100)] = 1.0
+    alpha: Annotated[float, Constrain(gt=0, le=100)] = setting(
+        1.0, doc="the value approached as x goes to minus infinity is -alpha")
 
 
 class _ChannelNorm(_Activation):

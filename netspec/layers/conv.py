@@ -28,11 +28,13 @@ class _Sliding(Layer):
     """The settings every convolution kind shares: the window, the bias, the activation."""
 
     kernel: Size | list[Size] = setting(doc="kernel size: one number or one per axis")
-    stride: Size | list[Size] = 1
+    stride: Size | list[Size] = setting(1, doc="step between windows: one number or one per axis")
     padding: Padding = setting(0, doc="n, one per axis, [before, after] pairs, same, valid")
-    dilation: Size | list[Size] = 1
-    bias: bool = True
-    activation: ActivationName | None = None
+    dilation: Size | list[Size] = setting(
+        1, doc="spacing between kernel taps (1: none): one number or one per axis")
+    bias: bool = setting(True, doc="learn one bias per output channel")
+    activation: ActivationName | None = setting(
+        None, doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
 
     def window(self) -> dict:
         return self.settings("kernel", "stride", "padding", "dilation")

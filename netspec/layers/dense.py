@@ -18,8 +18,9 @@ class Dense(Layer):
     example = "- dense: {units: 10, activation: softmax}"
 
     units: Size = setting(doc="number of output units")
-    bias: bool = True
-    activation: ActivationName | None = None
+    bias: bool = setting(True, doc="learn one bias per unit")
+    activation: ActivationName | None = setting(
+        None, doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
 
     def infer(self, inputs, warn):
         x = one_input(inputs, self.kind)

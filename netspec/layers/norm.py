@@ -19,10 +19,11 @@ class BatchNorm(Layer):
     kind = "batchnorm"
     example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
 
-    eps: Annotated[float, Constrain(gt=0, le=1)] = 1e-5
+    eps: Annotated[float, Constrain(gt=0, le=1)] = setting(
+        1e-5, doc="added to the variance before its square root")
     momentum: Annotated[float, Constrain(gt=0, le=1)] = setting(
         0.1, doc="PyTorch's convention: weight of the new batch")
-    affine: bool = True
+    affine: bool = setting(True, doc="learn a scale and a shift per channel")
 
     def infer(self, inputs, warn):
         return one_input(inputs, self.kind)
@@ -46,10 +47,10 @@ class LocalResponseNorm(Layer):
     shorthand = "size"
     example = "- lrn: {size: 5, alpha: 0.0001, beta: 0.75, k: 2}"
 
-    size: Size = 5
-    alpha: NonNegFloat = 1e-4
-    beta: NonNegFloat = 0.75
-    k: NonNegFloat = 2.0
+    size: Size = setting(5, doc="channels summed over, centred on each one")
+    alpha: NonNegFloat = setting(1e-4, doc="scale of the sum of squares (divided by size)")
+    beta: NonNegFloat = setting(0.75, doc="the power the divisor is raised to")
+    k: NonNegFloat = setting(2.0, doc="added to the scaled sum before the power")
 
     def infer(self, inputs, warn):
         return one_input(inputs, self.kind)
