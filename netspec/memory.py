@@ -44,9 +44,10 @@ def estimate(a: "Analysis", batch: int = 1, dtype: str = "float32") -> Memory:
 
 
 def human(n: int) -> str:
-    """Binary units, as memory is sold: ``58.13 MiB``."""
+    """Binary units, as memory is sold: ``58.13 MiB``; past PiB, ``3.2e+07 PiB`` (a spec with
+    absurd sizes should not print a 30-digit number)."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
+        if abs(n) < 1024:
             return f"{n:,} B" if unit == "B" else f"{n:.2f} {unit}"
         n /= 1024
-    raise AssertionError("unreachable")
+    return f"{n:.2f} PiB" if abs(n) < 1e4 else f"{n:.2g} PiB"

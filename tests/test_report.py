@@ -48,6 +48,15 @@ def test_memory_scales_with_batch_and_dtype(vgg, batch, dtype, act_bytes):
     assert m["training_bytes"] == m["forward_bytes"] + 3 * m["param_bytes"]
 
 
+@pytest.mark.parametrize("n, text", [(0, "0 B"), (1023, "1,023 B"), (1024, "1.00 KiB"),
+                                     (15_237_608 * 4, "58.13 MiB"), (5 * 2**40, "5.00 TiB"),
+                                     (3 * 2**50, "3.00 PiB"), (2**50 * 12_345, "1.2e+04 PiB")])
+def test_bytes_in_binary_units_and_absurd_sizes_stay_short(n, text):
+    from netspec.memory import human
+
+    assert human(n) == text
+
+
 def test_batchnorm_state_is_shown_apart():
     a = netspec.analyze("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
                         "  - batchnorm\n")
