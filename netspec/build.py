@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic_core import ValidationError
 
+from .analysis import analyze
 from .blocks import MAX_BLOCK_DEPTH, BindError, bind, substitute
 from .document import SpecFile
 from .errors import Diagnostic, SpecError
@@ -37,13 +38,29 @@ def build(doc: Document) -> Network:
     b.defaults(spec)
     b.check_blocks(spec)
     b.items(spec.layers, ("layers",), group=())
+    before = len(b.errors)
     b.resolve_inputs()
-    if b.errors:
-        raise SpecError(b.errors)
     name = spec.name or _stem(doc.file)
+    if b.errors:
+        whole = len(b.errors) == before  # every name resolved: the first layers can be walked
+        found = b.errors + (_shape_errors_before_skip(b, name, spec) if whole else [])
+        raise SpecError(sorted(found, key=lambda d: d.location.line if d.location else 0))
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
                    MappingProxyType(expect_locs))
+
+
+def _shape_errors_before_skip(b: _Builder, name: str, spec: SpecFile) -> list[Diagnostic]:
+    """The shape errors of the layers before the first one left out for an error: all they
+    read is known, so a typo in layer 8 does not hide a kernel too large in layer 3."""
+    prefix = tuple(n for n in b.nodes if n.index < (b.first_skipped or 1))
+    if not prefix:
+        return []
+    try:
+        analyze(Network(name, tuple(spec.input), prefix, b.doc.file))
+    except SpecError as e:
+        return [d for d in e.diagnostics if d.severity == "error"]
+    return []
 
 
 class _Builder:
@@ -52,6 +69,7 @@ class _Builder:
         self.errors: list[Diagnostic] = []
         self.nodes: list[Node] = []
         self.skipped = 0  # layers left out for an error, so that later ones keep their index
+        self.first_skipped: int | None = None  # the index of the first of them
         self.kind_defaults: dict[str, dict] = {}
         self.cache: dict[tuple, Layer] = {}
         self.scopes = Scopes()
@@ -98,14 +116,14 @@ class _Builder:
         if not isinstance(item, dict) or not item:
             self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
                        layer=f"layer {self.next_index()}", hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
-            self.skipped += 1
+            self.skip(1)
             return
         if "layers" in item:
             return self.group(item, path, group)
         kinds = [k for k in item if k in KINDS or k in self.blocks]
         if len(kinds) != 1:
             self._no_single_kind(item, kinds, path)
-            self.skipped += 1
+            self.skip(1)
             return
         kind = kinds[0]
         if kind in self.blocks:
@@ -114,7 +132,7 @@ class _Builder:
         params, origins = self.params(kind, item, path)
         layer = None if params is None else self.validate(kind, params, origins, path)
         if layer is None:
-            self.skipped += repeat
+            self.skip(repeat)
             return
         for r in range(repeat):
             name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
@@ -273,6 +291,12 @@ class _Builder:
         key_locs = _KeyLocations(self.doc, origins)
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
                                key_locs, group))
+
+    def skip(self, count: int) -> None:
+        """Leave out ``count`` layers (an error was reported for them)."""
+        if self.first_skipped is None:
+            self.first_skipped = self.next_index()
+        self.skipped += count
 
     def next_index(self) -> int:
         """The 1-based index the next layer has in the spec, counting layers left out."""

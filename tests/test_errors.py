@@ -153,6 +153,15 @@ def test_a_misspelt_activation_gets_did_you_mean(word):
     assert e.hint == "did you mean 'relu'?"
 
 
+def test_a_setting_error_does_not_hide_shape_errors_in_the_layers_before_it():
+    errs = errors_of(HEAD + "  - conv: {filters: 4, kernel: 3, groups: 3}\n"
+                            "  - conv: {filters: 4, kernel: 3, activation: rleu}\n"
+                            "  - conv: {filters: 4, kernel: 90}\n")
+    assert [(e.location.line, e.layer) for e in errs] == [
+        (4, "layer 1 'conv1' (conv)"), (5, "layer 2 (conv)")]  # not layer 3: its input is unknown
+    assert "groups=3 does not divide the 1 input channels" in errs[0].message
+
+
 def test_a_3d_avgpool_larger_than_its_input():
     """PyTorch's AvgPool3d refuses it, padding or not (AvgPool1d and 2d do not)."""
     (e,) = errors_of("input: [1, 2, 2, 2]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
