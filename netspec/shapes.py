@@ -95,12 +95,6 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     return total // 2, total - total // 2
 
 
-def padding_to_tile(w: Window) -> tuple[int, int]:
-    """The smallest extra padding (before, after) that makes ``w`` tile its input exactly."""
-    extra = (w.stride - w.leftover) % w.stride
-    return w.pad_lo + extra // 2, w.pad_hi + extra - extra // 2
-
-
 def receptive_field(windows: list[tuple[int, int]]) -> int:
     """Receptive field of stacked (kernel span, stride) layers: 3 stacked 3x3 see 7x7."""
     field, jump = 1, 1

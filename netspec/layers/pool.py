@@ -22,13 +22,13 @@ from .base import (
 )
 from .conv import pad_call
 from .registry import register
-from .window import Padding, resolve_padding, slide
+from .window import Padding, PaddingRule, resolve_padding, slide
 
 
 class _Pool(Layer):
     shorthand = "kernel"
     torch_prefix: ClassVar[str] = ""
-    symmetric_padding: ClassVar[bool] = False  # pads both sides alike (PyTorch's AvgPool)
+    padding_rule: ClassVar[PaddingRule] = PaddingRule(half_kernel=True)
 
     kernel: Size | list[Size] = setting(2, doc="pool size: one number or one per axis")
     stride: Size | list[Size] | None = setting(None, doc="default: the pool size")
@@ -46,7 +46,7 @@ class _Pool(Layer):
         ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
         self._check(x, ks, pads)
         wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn,
-                     symmetric=self.symmetric_padding)
+                     rule=self.padding_rule)
         return (x[0], *(w.out for w in wins))
 
     def _check(self, x, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
@@ -104,7 +104,7 @@ class AvgPool(_Pool):
 
     kind = "avgpool"
     torch_prefix = "AvgPool"
-    symmetric_padding = True
+    padding_rule = PaddingRule(symmetric=True, half_kernel=True)
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
 
     def _check(self, x, ks, pads):

@@ -6,10 +6,10 @@ not tile its input is a warning naming the lost rows and the padding that would 
 """
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal, NamedTuple, Union
 
 from ..errors import LayerError
-from ..shapes import Shape, Window, axis_names, fmt_shape, padding_to_tile, same_padding
+from ..shapes import Shape, Window, axis_names, fmt_shape, same_padding
 from ..spec_model import NonNeg
 from .base import Warn, per_axis
 
@@ -44,11 +44,21 @@ def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
     return pairs
 
 
+class PaddingRule(NamedTuple):
+    """What padding a kind accepts, so that a hint never suggests one it would refuse."""
+
+    symmetric: bool = False  # both sides alike (PyTorch's AvgPool)
+    half_kernel: bool = False  # at most kernel // 2 per side (PyTorch's pools)
+
+
+ANY_PADDING = PaddingRule()
+
+
 def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
           ceil_mode: bool = False, warn: Warn | None = None,
-          symmetric: bool = False) -> tuple[Window, ...]:
+          rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
     """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a
-    ragged one (``symmetric``: the kind pads both sides alike, so the hint must too)."""
+    ragged one with a padding that ``rule`` allows and that fits, if there is one."""
     sizes = x[1:]
     rank = len(sizes)
     ks = per_axis(kernel, rank, "kernel")
@@ -65,27 +75,36 @@ def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
         if w.lost:
             ragged.setdefault(w, []).append(i)
     if warn is not None and ragged:
-        fit = _tiling_padding(wins, symmetric)
+        fit = _tiling_padding(wins, rule)
         for w, axes in ragged.items():
             warn(_ragged([names[i] for i in axes], w, fit, axes[0]))
     return wins
 
 
-def _tiling_padding(wins: tuple[Window, ...], symmetric: bool) -> list[tuple[int, int]] | None:
+def _tiling_padding(wins: tuple[Window, ...], rule: PaddingRule) -> list[tuple[int, int]] | None:
     """The padding setting, axis by axis, that loses no input on any axis (None: none does)."""
     fit = []
     for w in wins:
-        if not w.lost:
-            fit.append((w.pad_lo, w.pad_hi))
-        elif not symmetric:
-            fit.append(padding_to_tile(w))
-        else:  # the least padding on both sides that loses nothing, as pools allow: k // 2
-            p = next((p for p in range(w.pad_lo + 1, w.kernel // 2 + 1)
-                      if not w._replace(pad_lo=p, pad_hi=p).lost), None)
-            if p is None:
-                return None
-            fit.append((p, p))
+        pair = (w.pad_lo, w.pad_hi) if not w.lost else _closest_fit(w, rule)
+        if pair is None:
+            return None
+        fit.append(pair)
     return fit
+
+
+def _closest_fit(w: Window, rule: PaddingRule) -> tuple[int, int] | None:
+    """The allowed (before, after) padding that leaves no input unvisited: even if one is,
+    else the nearest to ``w``'s own. More than a stride beyond the current padding never
+    helps."""
+    top = w.kernel // 2 if rule.half_kernel else max(w.pad_lo, w.pad_hi) + w.stride
+    fits = [(lo, hi) for lo in range(top + 1) for hi in range(top + 1)
+            if (lo == hi or not rule.symmetric) and _tiles(w._replace(pad_lo=lo, pad_hi=hi))]
+    return min(fits, default=None, key=lambda p: (
+        p[0] != p[1], abs(p[0] - w.pad_lo) + abs(p[1] - w.pad_hi), p))
+
+
+def _tiles(w: Window) -> bool:
+    return w.out >= 1 and not w.lost
 
 
 def _spec_padding(pairs: list[tuple[int, int]]) -> str:
@@ -117,12 +136,11 @@ _UNITS = {"height": "row", "width": "column", "length": "position", "depth": "sl
 def _ragged(axes: list[str], w: Window, fit: list[tuple[int, int]] | None,
             axis: int) -> LayerError:
     """The warning for the ``axes`` that ``w`` leaves ragged (``axis`` is the first of them),
-    with the whole padding setting that would fit, when one does."""
+    with the whole padding setting that would fit as its hint (none when no padding fits)."""
     units = " and ".join(_UNITS.get(a, "position") + ("" if w.lost == 1 else "s") for a in axes)
     verb = "is" if w.lost == 1 and len(axes) == 1 else "are"
-    if fit is None:
-        hint = "no padding this kind allows fits; `ceil_mode: true` keeps the last, partial window"
-    else:
+    hint = None
+    if fit is not None:
         formula = w._replace(pad_lo=fit[axis][0], pad_hi=fit[axis][1]).formula()
         hint = f"padding {_spec_padding(fit)} would fit: {formula}"
     return LayerError(
