@@ -42,18 +42,18 @@ def build(doc: Document) -> Network:
     b.resolve_inputs()
     name = spec.name or _stem(doc.file)
     if b.errors:
-        whole = len(b.errors) == before  # every name resolved: the first layers can be walked
-        found = b.errors + (_shape_errors_before_skip(b, name, spec) if whole else [])
-        raise SpecError(sorted(found, key=lambda d: d.location.line if d.location else 0))
+        names_resolved = len(b.errors) == before
+        raise SpecError((_shape_errors_before(b, name, spec) if names_resolved else []) + b.errors)
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
                    MappingProxyType(expect_locs))
 
 
-def _shape_errors_before_skip(b: _Builder, name: str, spec: SpecFile) -> list[Diagnostic]:
-    """The shape errors of the layers before the first one left out for an error: all they
-    read is known, so a typo in layer 8 does not hide a kernel too large in layer 3."""
-    prefix = tuple(n for n in b.nodes if n.index < (b.first_skipped or 1))
+def _shape_errors_before(b: _Builder, name: str, spec: SpecFile) -> list[Diagnostic]:
+    """The shape errors of the layers built before the first error: all they read is known,
+    so a typo in layer 8 does not hide a kernel too large in layer 3. (Errors only: whether a
+    layer is read, or the network's expectations, depend on the layers that are missing.)"""
+    prefix = tuple(b.nodes[:b.cutoff])
     if not prefix:
         return []
     try:
@@ -69,7 +69,8 @@ class _Builder:
         self.errors: list[Diagnostic] = []
         self.nodes: list[Node] = []
         self.skipped = 0  # layers left out for an error, so that later ones keep their index
-        self.first_skipped: int | None = None  # the index of the first of them
+        self.index_known = True  # False once an error leaves out layers that cannot be counted
+        self.cutoff: int | None = None  # how many layers were built before the first error
         self.kind_defaults: dict[str, dict] = {}
         self.cache: dict[tuple, Layer] = {}
         self.scopes = Scopes()
@@ -78,6 +79,8 @@ class _Builder:
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
 
     def error(self, message: str, path: tuple, at_key: bool = False, **kw) -> None:
+        if self.cutoff is None:
+            self.cutoff = len(self.nodes)
         where = self.doc.where_key(path) if at_key else self.doc.where(path)
         self.errors.append(Diagnostic("error", message, where, **kw))
 
@@ -115,7 +118,8 @@ class _Builder:
             item = {item: None}
         if not isinstance(item, dict) or not item:
             self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
-                       layer=f"layer {self.next_index()}", hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
+                       layer=self.layer_label(),
+                       hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
             self.skip(1)
             return
         if "layers" in item:
@@ -154,6 +158,7 @@ class _Builder:
         if value is not None and not isinstance(value, dict):
             self.error(f"a block takes a mapping of arguments, not {describe(value)}",
                        path + (name,), hint=f"write `- {name}: {{param: value, ...}}`")
+            self.index_known = False
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
         use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
@@ -161,6 +166,7 @@ class _Builder:
             chain = " -> ".join(self.expanding + [name])
             self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
                        f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path)
+            self.index_known = False
             return
         try:
             values = bind(name, self.blocks[name], args)
@@ -168,6 +174,7 @@ class _Builder:
             where = path + (name, e.key) if e.key and value and e.key in value else (
                 path + (e.key,) if e.key else path)
             self.error(e.message, where, at_key=e.key is not None, hint=e.hint)
+            self.index_known = False
             return
         unknown: list[str] = []
         layers = substitute(self.blocks[name].layers, values, unknown)
@@ -177,6 +184,7 @@ class _Builder:
                        hint=did_you_mean(ref[1:], self.blocks[name].params) or
                        f"declare it under `blocks: {name}: params:`")
         if unknown:
+            self.index_known = False
             return
         repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
         for r in range(repeat):
@@ -208,12 +216,14 @@ class _Builder:
         layers = item["layers"]
         if not isinstance(layers, list) or not layers:
             self.error("a group's `layers:` must be a non-empty list", path + ("layers",))
+            self.index_known = False
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
         name = item.get("name")
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
             self.error(f"a group's name must be a Python identifier, got {describe(name)}",
                        path + ("name",))
+            self.index_known = False
             return
         if "input" in item:
             self.pending_input = self.input_of(_as_tuple(item["input"]), path)[0]
@@ -222,10 +232,12 @@ class _Builder:
             label = self.scopes.claim(name)
             self.scopes.push(Scope(prefix=label + ".", numbered=True))
         before, first = len(self.errors), len(self.nodes)
-        for _ in range(repeat):
+        for done in range(1, repeat + 1):
+            start = self.next_index()
             self.items(layers, path + ("layers",), group + (label,))
-            if len(self.errors) > before:
-                break  # each further pass would repeat the same errors
+            if len(self.errors) > before:  # each further pass would repeat the same errors
+                self.skip((self.next_index() - start) * (repeat - done))
+                break
         if name:
             self.scopes.pop()
             if len(self.nodes) > first:
@@ -235,10 +247,12 @@ class _Builder:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
             self.error(f"repeat must be a whole number from 1 to {MAX_REPEAT:,}, got {value!r}",
                        path)
+            self.index_known = False
             return 0
         if len(self.nodes) + value * size > MAX_LAYERS:
             self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
                        f"{MAX_LAYERS:,} layers", path)
+            self.index_known = False
             return 0
         return value
 
@@ -276,10 +290,8 @@ class _Builder:
         try:
             layer = validate(KINDS[kind], params)
         except ValidationError as e:
-            name = params.get("name")
-            label = f" '{name}'" if isinstance(name, str) else ""
             self.schema_errors(e, path, kind, KINDS[kind], origins,
-                               layer=f"layer {self.next_index()}{label} ({kind})")
+                               layer=self.layer_label(kind, params.get("name")))
             return None
         self.cache[key] = layer
         return layer
@@ -294,9 +306,15 @@ class _Builder:
 
     def skip(self, count: int) -> None:
         """Leave out ``count`` layers (an error was reported for them)."""
-        if self.first_skipped is None:
-            self.first_skipped = self.next_index()
         self.skipped += count
+
+    def layer_label(self, kind: str | None = None, name: Any = None) -> str | None:
+        """How an error names a layer that was not built: ``layer 5 'c' (conv)``, without the
+        index once layers of unknown number were left out before it (a block use that failed)."""
+        parts = ["layer"] + ([str(self.next_index())] if self.index_known else [])
+        parts += [f"'{name}'"] if isinstance(name, str) else []
+        parts += [f"({kind})"] if kind else []
+        return " ".join(parts) if len(parts) > 1 else None
 
     def next_index(self) -> int:
         """The 1-based index the next layer has in the spec, counting layers left out."""
@@ -352,12 +370,11 @@ class _Builder:
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
         if kinds:
             self.error(f"one layer item names {len(kinds)} kinds ({', '.join(kinds)})", path,
-                       layer=f"layer {self.next_index()}",
-                       hint="start a new `- ` item for each layer")
+                       layer=self.layer_label(), hint="start a new `- ` item for each layer")
             return
         first = next(iter(item))
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
-                   layer=f"layer {self.next_index()}", hint=did_you_mean(first, KINDS) or _known_kinds())
+                   layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds())
 
     def schema_errors(self, e: ValidationError, path: tuple, what: str, cls: type,
                       origins: dict | None = None, layer: str | None = None) -> None:
