@@ -231,13 +231,25 @@ def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...
 
 def _unused(network: Network, severity: str) -> list[Diagnostic]:
     """A layer that no later layer reads and that is not the output (the last layer): a branch
-    left unmerged. PyTorch would still compute it, and the report counts its parameters."""
+    left unmerged. PyTorch would still compute it, and the report counts its parameters. One
+    warning per line: a block used three times names its unread layer once."""
     read = {ref for node in network.nodes for ref in node.inputs}
     last = network.nodes[-1].name if network.nodes else None
+    by_line: dict = {}
+    for node in network.nodes[:-1]:
+        if node.name not in read:
+            by_line.setdefault(node.location, []).append(node)
     return [Diagnostic(severity, "no layer reads this layer's output, and it is not the "
-                       f"network's output (the last layer, '{last}')", node.location,
-                       node.describe(), hint="merge it with add or concat, or remove it")
-            for node in network.nodes[:-1] if node.name not in read]
+                       f"network's output (the last layer, '{last}')", where, nodes[0].describe(),
+                       _also(nodes[1:]), hint="merge it with add or concat, or remove it")
+            for where, nodes in by_line.items()]
+
+
+def _also(nodes: list[Node]) -> tuple[str, ...]:
+    if not nodes:
+        return ()
+    names = ", ".join(n.name for n in nodes[:3]) + (", ..." if len(nodes) > 3 else "")
+    return (f"nor are {len(nodes)} more from this line: {names}",)
 
 
 def _layer_expectations(node: Node, r: LayerRecord) -> list[Diagnostic]:

@@ -21,8 +21,8 @@ from .source import load_text, read_file
 
 
 def load(spec: str | Path, file: str | None = None) -> Network:
-    """A validated network from a spec path or YAML text. A string is text when it spans lines
-    or reads as a mapping (``{...}``, ``key: value``), else a path; ``file`` names text in
+    """A validated network from a spec path or YAML text. A string is text when it spans lines,
+    reads as a mapping (``{...}``, ``key: value``) or is blank, else a path; ``file`` names text in
     messages (``<stdin>``)."""
     with gc_paused():
         if file is None and (isinstance(spec, Path) or not _is_yaml_text(spec)):
@@ -31,7 +31,7 @@ def load(spec: str | Path, file: str | None = None) -> Network:
 
 
 def _is_yaml_text(spec: str) -> bool:
-    return "\n" in spec or spec.lstrip().startswith("{") or ": " in spec
+    return not spec.strip() or "\n" in spec or spec.lstrip().startswith("{") or ": " in spec
 
 
 def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:

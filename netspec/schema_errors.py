@@ -69,7 +69,8 @@ def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:
     key, parent = str(loc[-1]), _yaml_path(loc[:-1])
     inner = _nested_class(cls, loc[:-1])
     fields = list(field_docs(inner)) if inner else []
-    hint = did_you_mean(key, fields) or (
+    named = next((f for f in fields if key.endswith("_" + f)), None)  # output_shape: shape
+    hint = did_you_mean(key, fields) or (f"did you mean '{named}'?" if named else None) or (
         f"{parent} takes: {', '.join(fields)}" if fields else None)
     return Problem(f"unknown key '{key}' in {parent} of {what}", loc, hint, at_key=True)
 

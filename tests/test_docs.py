@@ -43,11 +43,13 @@ def test_kinds_shows_summary_defaults_and_docs(capsys):
     assert main(["kinds", "maxpool"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "maxpool: The largest value in each window.",
-        "  kernel        = 2 (short form)        pool size: one number or one per axis",
-        "  stride        = null                  default: the pool size",
-        "  padding       = 0                     n, one per axis, [before, after] pairs, same, valid",
-        "  ceil_mode     = false                 keep a last, partial window (PyTorch's ceil_mode)",
+        "  kernel          = 2 (short form)       pool size: one number or one per axis",
+        "  stride          = null                 default: the pool size",
+        "  padding         = 0                    n, one per axis, [before, after] pairs, same, valid",
+        "  ceil_mode       = false                keep a last, partial window (PyTorch's ceil_mode)",
         "  example: - maxpool: 2"]
     assert main(["kinds", "batchnorm"]) == 0
     summary = capsys.readouterr().out.splitlines()[0]
     assert summary.endswith("Keras prints as non-trainable params.")  # the whole paragraph
+    assert main(["kinds", "leaky_relu"]) == 0
+    assert "  negative_slope  = 0.01 (short form)" in capsys.readouterr().out  # the longest name

@@ -100,6 +100,7 @@ def test_missing_and_unreadable_files(tmp_path):
     (str(Path(__file__).parents[1] / "specs" / "lenet5.yaml"), None),
     ("{name: t, input: [1, 4], layers: [relu]}", None),  # one line of flow YAML: text
     ("name: t", "<string>:1:1: error: the spec needs 'input'"),  # key: value is text
+    ("", "<string>"),  # blank: empty text, not the current folder
 ])
 def test_a_string_is_a_path_unless_it_reads_as_yaml(spec, expected, monkeypatch):
     monkeypatch.chdir(Path(__file__).parents[1])

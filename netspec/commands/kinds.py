@@ -25,7 +25,8 @@ def describe(kind: str) -> str:
                    else f"= {_yaml(field.default)}")
         if field.name == cls.shorthand:
             default += " (short form)"
-        lines.append(f"  {field.name:<14}{default:<24}{field.metadata.get('doc') or ''}".rstrip())
+        doc = field.metadata.get("doc") or ""
+        lines.append(f"  {field.name:<15} {default:<22} {doc}".rstrip())
     if cls.example:
         lines.append(f"  example: {cls.example}")
     return "\n".join(lines)
