@@ -114,7 +114,9 @@ def padded(x, pairs, value):
 
 
 def oracle_layer(layer, x):
-    """Run one layer as PyTorch would; returns (output, parameter count)."""
+    """Run one layer with PyTorch's own functions; returns (output, parameter count). The
+    output's shape is the oracle, not its values: element-wise layers (relu, dropout, a conv's
+    activation) keep the shape, so relu stands in for all of them."""
     (kind, s), = layer.items()
     rank = x.dim() - 2
     if kind in ("relu", "dropout"):
