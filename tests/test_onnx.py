@@ -161,17 +161,23 @@ def test_data_parallel_checkpoint_gets_a_hint(tmp_path, capsys):
     assert "model.module.state_dict()" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("content, message", [(None, "no such file"),
-                                              (b"not a checkpoint", "not a PyTorch checkpoint"),
-                                              ([1, 2], "expected a state_dict")])
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"), ("folder", "a folder, not a checkpoint file"),
+    (b"not a checkpoint", "not a PyTorch checkpoint"),
+    (b"", "not a PyTorch checkpoint that loads safely (EOFError)"),
+    (torch.nn.Linear(2, 2), "(UnpicklingError: Weights only load failed."),  # no ANSI codes
+    ([1, 2], "expected a state_dict")])
 def test_unreadable_checkpoint_is_a_usage_error(tmp_path, capsys, content, message):
     ck = tmp_path / "ck.pt"
-    if isinstance(content, bytes):
+    if content == "folder":
+        ck.mkdir()
+    elif isinstance(content, bytes):
         ck.write_bytes(content)
     elif content is not None:
         torch.save(content, ck)
     assert run_export(tmp_path, "--weights", str(ck))[0] == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and "\x1b" not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("opset", ["6", "29", "1000"])

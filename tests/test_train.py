@@ -88,10 +88,22 @@ def test_bad_options_are_usage_errors(capsys, argv, message):
 
 
 @pytest.mark.parametrize("output, message", [
-    ("model.onnx", "must end in .pt or .pth"), ("no/such/m.pt", "does not exist")])
+    ("model.onnx", "must end in .pt or .pth"), ("no/such/m.pt", "does not exist"),
+    ("folder.pt", "is a folder; give a file name"),
+    ("/proc/m.pt", "cannot write /proc/m.pt")])
 def test_bad_checkpoint_paths_fail_before_training(capsys, tmp_path, output, message):
+    (tmp_path / "folder.pt").mkdir()
     code, _, err = train_cli(capsys, LENET, "-o", str(tmp_path / output))
-    assert code == 2 and message in err
+    assert code == 2 and message in err and "epoch" not in err  # nothing was trained
+
+
+def test_strict_refuses_a_spec_with_warnings_before_training(capsys, tmp_path):
+    spec = tmp_path / "ragged.yaml"
+    spec.write_text("input: [1, 7, 7]\nlayers:\n  - conv: {filters: 2, kernel: 3, stride: 3}\n"
+                    "  - flatten\n  - dense: 10\n")
+    code, _, err = train_cli(capsys, str(spec), "--strict")
+    assert code == 1 and "error: layer 1 'conv1' (conv): the window does not tile" in err
+    assert "epoch" not in err
 
 
 # -- default data: digits resized to the spec --------------------------------------------------

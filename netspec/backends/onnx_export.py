@@ -107,6 +107,8 @@ def load_weights(module: torch.nn.Module, path: Path) -> None:
 
 
 def _read_checkpoint(path: Path) -> dict:
+    import re
+
     import torch
 
     try:
@@ -114,8 +116,9 @@ def _read_checkpoint(path: Path) -> dict:
     except FileNotFoundError:
         raise UsageError(f"--weights {path}: no such file") from None
     except Exception as e:  # torch raises many kinds for a file that is not a checkpoint
+        first = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip().split("\n")[0][:200]
         raise UsageError(f"--weights {path}: not a PyTorch checkpoint that loads safely "
-                         f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+                         f"({type(e).__name__}{': ' + first if first else ''})") from None
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]

@@ -22,7 +22,7 @@ def run(args) -> int:
     results = []
     for spec in args.specs:
         try:
-            a = load_analysis(spec, args.strict)
+            a = load_analysis(spec, args.strict, show_warnings=False)
         except SpecError as e:
             failed = True
             results.append({"spec": spec, "valid": False,

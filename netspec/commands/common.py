@@ -32,20 +32,45 @@ def load_network(spec: str) -> Network:
     return load(Path(spec))
 
 
-def load_analysis(spec: str, strict: bool = False) -> Analysis:
-    return analyze(load_network(spec), strict=strict)
+def load_analysis(spec: str, strict: bool = False, show_warnings: bool = True) -> Analysis:
+    """The spec's analysis; its warnings go to standard error, as a compiler's do (``check``
+    and ``report`` show them in their own output instead)."""
+    a = analyze(load_network(spec), strict=strict)
+    if show_warnings:
+        for w in a.warnings:
+            print(w.format(), file=sys.stderr)
+    return a
 
 
-def output_path(value: str | None, suffixes: tuple[str, ...]) -> Path:
-    """Check an -o path's suffix and that its folder exists, as a usage error."""
+def output_path(value: str | None, suffixes: tuple[str, ...] | None, spec: str) -> Path:
+    """Check an -o path before any work is done, as a usage error: its suffix, that it is not
+    the spec itself, and that it can be written (a long training must not end unable to
+    save)."""
     if not value:
-        raise UsageError(f"-o FILE is required ({' or '.join(suffixes)})")
+        raise UsageError(f"-o FILE is required ({' or '.join(suffixes or ())})")
     path = Path(value)
-    if path.suffix.lower() not in suffixes:
+    if suffixes and path.suffix.lower() not in suffixes:
         raise UsageError(f"{value}: the file name must end in {' or '.join(suffixes)}")
     if not path.parent.exists():
         raise UsageError(f"{value}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"{value} is a folder; give a file name")
+    if spec != "-" and path.exists() and path.samefile(spec):
+        raise UsageError(f"{value} is the spec itself; writing there would replace it")
+    _probe(path)
     return path
+
+
+def _probe(path: Path) -> None:
+    """Open ``path`` for writing and leave it as it was: a file that did not exist is removed."""
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    if not existed:
+        path.unlink()
 
 
 def write_text(path: str | None, text: str) -> None:

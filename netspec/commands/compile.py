@@ -16,7 +16,7 @@ def add_arguments(p):
 def run(args) -> int:
     from ..backends.torch_emit import emit_source
 
-    path = output_path(args.output, (".py",)) if args.output not in (None, "-") else None
+    path = output_path(args.output, (".py",), args.spec) if args.output not in (None, "-") else None
     a = load_analysis(args.spec, args.strict)
     write_text(str(path) if path else None, emit_source(a))
     if path:

@@ -22,6 +22,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    path = output_path(args.output, SUFFIXES)
-    diagram(load_analysis(args.spec, args.strict), args.rankdir).save(path)
+    path = output_path(args.output, SUFFIXES, args.spec)
+    a = load_analysis(args.spec, args.strict)
+    diagram(a, args.rankdir).save(path)
+    print(f"wrote {path}: {a.name}, {len(a.layers)} layers")
     return 0

@@ -29,9 +29,10 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    path = output_path(args.output, (".onnx",))
+    path = output_path(args.output, (".onnx",), args.spec)
     if args.weights is not None and not args.weights.is_file():
-        raise UsageError(f"--weights {args.weights}: no such file")
+        raise UsageError(f"--weights {args.weights}: " + (
+            "a folder, not a checkpoint file" if args.weights.is_dir() else "no such file"))
     check_export(args.opset)
     a = load_analysis(args.spec, args.strict)
     done = export_onnx(a, path, args.opset, args.weights)

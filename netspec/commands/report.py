@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..memory import DTYPES
 from ..report import FORMATS, render
-from .common import add_spec, add_strict, load_analysis, write_text
+from .common import add_spec, add_strict, load_analysis, output_path, write_text
 
 HELP = "per-layer shapes, parameters, memory and MACs"
 
@@ -20,7 +20,9 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    a = load_analysis(args.spec, args.strict)
+    if args.output not in (None, "-"):
+        output_path(args.output, None, args.spec)
+    a = load_analysis(args.spec, args.strict, show_warnings=False)  # the report shows them
     write_text(args.output, render(a, args.format, args.batch, args.dtype, args.depth))
     return 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_device, add_spec, load_analysis, output_path
+from .common import add_device, add_spec, add_strict, load_analysis, output_path
 
 HELP = "train the compiled model (default data: scikit-learn's digits) and report test accuracy"
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
@@ -39,13 +39,14 @@ def add_arguments(p):
                    help="seeds weights and shuffling; runs with one seed on the CPU are "
                         "identical (default 0)")
     add_device(p)
+    add_strict(p)
     p.add_argument("-o", "--output", metavar="CHECKPOINT.pt",
                    help="save the trained state_dict here (torch.save)")
 
 
 def run(args) -> int:
-    analysis = load_analysis(args.spec)
-    checkpoint = output_path(args.output, CHECKPOINT_SUFFIXES) if args.output else None
+    checkpoint = output_path(args.output, CHECKPOINT_SUFFIXES, args.spec) if args.output else None
+    analysis = load_analysis(args.spec, args.strict)
     from ..backends.data import load_data
     from ..backends.train import Options, World, distributed, save_checkpoint, train
 
