@@ -106,6 +106,39 @@ def test_strict_refuses_a_spec_with_warnings_before_training(capsys, tmp_path):
     assert "epoch" not in err
 
 
+@pytest.mark.parametrize("hidden, data, message", [
+    ("sklearn", None, "training needs scikit-learn: pip install 'netspec[train]' "
+                      "(or pip install scikit-learn)"),
+    ("PIL", "folder", "training needs pillow"),
+])
+def test_missing_library_says_how_to_install(capsys, tmp_path, monkeypatch, hidden, data,
+                                             message):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == hidden else real(name, *a))
+    (tmp_path / "folder").mkdir()
+    argv = ["--data", str(tmp_path / data)] if data else []
+    code, _, err = train_cli(capsys, LENET, *argv)
+    assert code == 2 and message in err
+
+
+def test_batch_of_one_with_batchnorm_on_flat_features(capsys, tmp_path):
+    """torch refuses batchnorm on one value per channel in training: said before training at
+    --batch-size 1; at larger sizes a last batch of one sample is left out of the epoch."""
+    spec = tmp_path / "bn.yaml"
+    spec.write_text("input: [1, 8, 8]\nlayers:\n  - flatten\n  - dense: 8\n  - batchnorm\n"
+                    "  - dense: 3\n")
+    data = tiny_data(tmp_path, n=124)
+    assert len(load_data(data, (1, 8, 8), (3,)).y_train) % 3 == 1  # batches of 3 leave one
+    code, _, err = train_cli(capsys, str(spec), "--data", data, "--batch-size", "1")
+    assert code == 2 and "layer 3 'batchnorm1' (batchnorm) would see one value per channel" in err
+    code, accuracy, _ = train_cli(capsys, str(spec), "--data", data, "--batch-size", "3",
+                                  "--epochs", "1", "--device", "cpu")
+    assert code == 0 and accuracy is not None
+
+
 # -- default data: digits resized to the spec --------------------------------------------------
 
 def test_digits_fit_an_image_spec_with_a_stratified_standardised_split():
@@ -163,6 +196,7 @@ def test_npz_data_is_split_and_standardised(tmp_path):
     ({"y": np.zeros(120)}, r"y must hold integer class labels, got dtype float64"),
     ({"y": np.zeros(7, dtype=int)}, r"y has shape \(7,\); expected \(120,\)"),
     ({"x": np.full((120, 1, 8, 8), np.nan)}, r"x contains NaN or infinite values"),
+    ({"x": np.zeros((0, 1, 8, 8)), "y": np.zeros(0, dtype=int)}, r"holds no samples"),
     ({"x": np.full((120, 1, 8, 8), "a")}, r"x must be real numbers, got dtype <U1"),
 ])
 def test_npz_that_does_not_fit_names_file_and_shapes(tmp_path, override, message):

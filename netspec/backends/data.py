@@ -210,6 +210,8 @@ def _split(x: "np.ndarray", y: "np.ndarray", source: str, note: str) -> Data:
     import numpy as np
     import torch
 
+    if not len(y):
+        raise UsageError(f"{source}: holds no samples")
     train, test = _stratified(np.asarray(y), TEST_FRACTION, SPLIT_SEED)
     if not len(test):
         raise UsageError(f"{source}: too few samples to hold out a test set; "

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..analysis import Analysis
 from ..errors import UsageError
+from ..graph import INPUT
+from ..shapes import numel
 
 if TYPE_CHECKING:
     import torch
@@ -89,6 +91,7 @@ def train(analysis: Analysis, data: "Data", options: Options, world: World = Wor
     from .device import resolve_device
     from .torch_model import build_module
 
+    _check_batchnorm_batches(analysis, options.batch_size)
     device = _device(resolve_device(options.device), world)
     with _reproducible(options.seed, device):
         model = build_module(analysis).to(device)
@@ -217,6 +220,19 @@ def _cpu_threads(default: int) -> int:
     return max(1, min(default, (usable or 1) - 1))
 
 
+def _check_batchnorm_batches(analysis: Analysis, batch_size: int) -> None:
+    """In training, batchnorm needs more than one value per channel in a batch: a batch of one
+    sample fails on a flat (or 1x1) input. Said before training, not by torch mid-epoch."""
+    if batch_size > 1:
+        return
+    shapes = {INPUT: analysis.input_shape} | {r.name: r.output_shape for r in analysis.layers}
+    for r in analysis.layers:
+        if r.kind == "batchnorm" and numel(shapes[r.inputs[0]][1:]) == 1:
+            raise UsageError(f"--batch-size 1: layer {r.index} '{r.name}' (batchnorm) would see "
+                             "one value per channel, which it cannot normalise in training; use "
+                             "--batch-size 2 or more")
+
+
 def _optimizer(model: "torch.nn.Module", options: Options) -> "torch.optim.Optimizer":
     import torch
 
@@ -258,7 +274,10 @@ def _loader(data: "Data", options: Options, world: World) -> "torch.utils.data.D
         order = DistributedSampler(dataset, world.size, world.rank, shuffle=True, seed=options.seed)
     else:
         order = RandomSampler(dataset, generator=torch.Generator().manual_seed(options.seed))
-    batches = BatchSampler(order, options.batch_size, drop_last=False)
+    # A last batch of one sample is left out (a different one each epoch): batchnorm cannot
+    # train on a batch whose channels hold one value each.
+    lone_last = options.batch_size > 1 and len(order) % options.batch_size == 1
+    batches = BatchSampler(order, options.batch_size, drop_last=lone_last)
     return DataLoader(dataset, sampler=batches, batch_size=None)
 
 

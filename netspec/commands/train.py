@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import UsageError
 from .common import add_device, add_spec, add_strict, load_analysis, output_path
 
 HELP = "train the compiled model (default data: scikit-learn's digits) and report test accuracy"
@@ -45,6 +46,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    _check_libraries(args.data)
     checkpoint = output_path(args.output, CHECKPOINT_SUFFIXES, args.spec) if args.output else None
     analysis = load_analysis(args.spec, args.strict)
     from ..backends.data import load_data
@@ -105,3 +107,22 @@ def _bounded(text: str, kind, low, high, what: str):
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"{value} is not from {low:,} to {high:,}")
     return value
+
+
+# import name -> what pip installs
+_LIBRARIES = {"torch": "torch", "numpy": "numpy", "tqdm": "tqdm", "sklearn": "scikit-learn",
+              "PIL": "pillow"}
+
+
+def _check_libraries(data: str | None) -> None:
+    """A missing library is a usage error that says what to install, not a crash: digits need
+    scikit-learn, image folders pillow."""
+    import importlib.util
+    from pathlib import Path
+
+    needed = ["torch", "numpy", "tqdm"] + (["sklearn"] if data is None else []) + (
+        ["PIL"] if data is not None and Path(data).is_dir() else [])
+    missing = [_LIBRARIES[m] for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"training needs {', '.join(missing)}: pip install 'netspec[train]' "
+                         f"(or pip install {' '.join(missing)})")
