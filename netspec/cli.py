@@ -1,7 +1,8 @@
 """The `netspec` command: parses arguments, runs one subcommand, maps failures to exit codes.
 
 0: success; 1: the spec is invalid (diagnostics printed, never a traceback); 2: bad usage;
-3: an internal error (a bug in netspec; `--debug` shows its traceback).
+3: an internal error (a bug in netspec; `--debug` shows its traceback). Running out of memory
+is a usage error (2): the network is too large for the machine.
 """
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser(argv).parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv  # accepted after the command too, where people type it
+    args = parser(argv).parse_args([a for a in argv if a != "--debug"])
     try:
         return args.run(args)
     except SpecError as e:
@@ -57,13 +60,29 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:  # a bug in netspec, not a user mistake
-        if args.debug:
+        oom = _out_of_memory(e)
+        if oom:
+            print(f"netspec {args.command}: error: {oom}", file=sys.stderr)
+            return 2
+        if debug:
             import traceback
 
             traceback.print_exc()
         print(f"netspec {args.command}: internal error: {type(e).__name__}: {e}\n"
               "this is a bug in netspec; run with --debug for the traceback", file=sys.stderr)
         return 3
+
+
+def _out_of_memory(e: Exception) -> str | None:
+    """What to say when Python (MemoryError) or torch's allocators (a RuntimeError) ran out of
+    memory: a network too large for the machine, not a bug. None for any other error."""
+    text = str(e)
+    if not isinstance(e, MemoryError) and not (isinstance(e, RuntimeError) and (
+            "can't allocate memory" in text or "out of memory" in text.lower())):
+        return None
+    first = (text.splitlines() or [type(e).__name__])[0][:300]
+    return (f"out of memory: {first}\nthe network is too large for this machine "
+            "(`netspec report` shows the memory it needs)")
 
 
 def _version() -> str:

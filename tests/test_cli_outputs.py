@@ -41,3 +41,29 @@ def test_writing_commands_show_warnings_on_stderr(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out.startswith("wrote ") and "warning: layer 1 'conv1' (conv)" in err
     assert main(["compile", "--strict", str(RAGGED), "-o", str(tmp_path / "net.py")]) == 1
+
+
+@pytest.mark.parametrize("error", [
+    MemoryError(),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate "
+                 "memory: you tried to allocate 57600000000 bytes.")])
+def test_out_of_memory_is_not_called_a_bug(capsys, monkeypatch, error):
+    import netspec.commands.report as report
+
+    def run(args):
+        raise error
+    monkeypatch.setattr(report, "run", run)
+    assert main(["report", str(RAGGED)]) == 2
+    err = capsys.readouterr().err
+    assert "netspec report: error: out of memory" in err and "bug" not in err
+
+
+def test_debug_is_accepted_after_the_command(capsys, monkeypatch):
+    import netspec.commands.report as report
+
+    def run(args):
+        raise ValueError("boom")
+    monkeypatch.setattr(report, "run", run)
+    assert main(["report", str(RAGGED), "--debug"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "internal error: ValueError: boom" in err
