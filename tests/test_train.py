@@ -209,9 +209,11 @@ def test_npz_without_x_or_y_and_files_that_are_no_npz(tmp_path):
     np.savez(tmp_path / "xs.npz", images=np.zeros((4, 1, 8, 8)))
     np.save(tmp_path / "one.npy", np.zeros(3))
     (tmp_path / "text.npz").write_text("hello")
+    Image.new("L", (8, 8)).save(tmp_path / "image.png")
     cases = {"xs.npz": r"the archive has no array 'x' or 'y' \(found: images\)",
              "one.npy": r"cannot read as a \.npz archive.*single array",
-             "text.npz": r"cannot read as a \.npz archive",
+             "text.npz": r"it is not a NumPy archive \(write one with numpy\.savez",
+             "image.png": r"for images, give a folder of class subfolders",
              "missing.npz": r"no such file",
              "missing": r"no such file or folder"}
     for name, message in cases.items():

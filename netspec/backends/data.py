@@ -102,6 +102,11 @@ def _npz(path: Path, input_shape: Shape, classes: int) -> tuple["np.ndarray", "n
     import numpy as np
 
     try:
+        with path.open("rb") as f:
+            magic = f.read(6)
+        if magic[:2] != b"PK" and magic != b"\x93NUMPY":  # numpy would blame pickled data
+            raise ValueError("it is not a NumPy archive (write one with numpy.savez(path, x=..., "
+                             "y=...)); for images, give a folder of class subfolders")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single array (.npy), not named arrays x and y")
