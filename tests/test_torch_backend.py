@@ -111,6 +111,28 @@ def test_emitted_source_is_the_same_model(path, compiled, tmp_path):
         assert torch.equal(model(x), emitted(x))
 
 
+REREAD = {  # a value read again after steps that do not read it: forward must not overwrite x
+    "input after a chain": "layers: [{conv: {filters: 3, kernel: 1}}, relu, {add: [relu1, input]}]",
+    "residual block first": "blocks: {res: {layers: [{conv: {filters: 3, kernel: 1}}, relu, "
+                            "{add: [relu1, $input]}]}}\nlayers: [res, res]",
+    "branch point mid-chain": "layers: [{conv: {filters: 3, kernel: 1, name: a}}, relu, tanh, "
+                              "{concat: [tanh1, a, input]}, {conv: {filters: 3, kernel: 1}}]",
+}
+
+
+@pytest.mark.parametrize("layers", REREAD.values(), ids=REREAD.keys())
+def test_emitted_forward_keeps_values_read_again_later(layers):
+    a = netspec.analyze(f"input: [3, 6, 6]\n{layers}\n")
+    model = build_module(a).eval()
+    namespace = {}
+    exec(emit_source(a), namespace)  # tests run generated code; netspec never does
+    emitted = namespace["build"]()
+    emitted.load_state_dict(model.state_dict())
+    x = torch.randn(2, 3, 6, 6)
+    with torch.no_grad():
+        assert torch.equal(model(x), emitted.eval()(x))
+
+
 @pytest.mark.parametrize("path", [p for p in ZOO if p.stem not in DEEP], ids=zoo_id)
 def test_whole_graph_capture_and_export(path, compiled):
     a, model = compiled(path)

@@ -99,6 +99,7 @@ def _forward_lines(steps: list[Step], output: str) -> list[str]:
         for ref in step.inputs:
             readers.setdefault(ref, []).append(i)
     names = {INPUT: "x"}
+    holder = INPUT  # whose value `x` holds now
     taken = {"x", "self", "torch"}  # the names forward itself uses
     lines = []
     for i, step in enumerate(steps):
@@ -112,8 +113,10 @@ def _forward_lines(steps: list[Step], output: str) -> list[str]:
         for path, _ in step.modules:
             expr = f"{_module(path)}({expr})"
         read_later = readers.get(step.name, []) not in ([i + 1], [])
-        x_needed = any(names[r] == "x" and readers[r][-1] > i for r in step.inputs)
+        x_needed = readers.get(holder, [-1])[-1] > i  # x's value is read after this step
         target = _variable(step.name, taken) if read_later or x_needed else "x"
+        if target == "x":
+            holder = step.name
         names[step.name] = target
         lines.append(f"{INDENT}{target} = {expr}")
     lines.append(f"{INDENT}return {names[output]}")
