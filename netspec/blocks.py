@@ -45,17 +45,33 @@ def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise BindError(f"block '{name}' needs {', '.join(repr(m) for m in missing)}",
                         hint=f"give `{missing[0]}: ...` where the block is used")
-    for key in block.params.keys() - args.keys():  # a default may name another parameter
-        ref = block.params[key]
-        if isinstance(ref, str) and ref.startswith("$") and ref != BLOCK_INPUT:
-            other = values.get(ref[1:])
-            if ref[1:] not in block.params or (isinstance(other, str) and other.startswith("$")):
-                raise BindError(f"block '{name}': the default of '{key}' is {ref}, which is not "
-                                "another parameter with a value",
-                                hint=f"declare {ref[1:]!r} under params, with a value or "
-                                     "`required`")
-            values[key] = other
+    _resolve_defaults(name, block, values, [k for k in block.params
+                                            if k not in args and _is_ref(block.params[k])])
     return values
+
+
+def _resolve_defaults(name: str, block: BlockDef, values: dict[str, Any], pending: list[str]):
+    """Defaults that name another parameter (``b: $a``), chains included, in declaration order
+    until none is left: the same result whatever order a set would give."""
+    while pending:
+        for key in pending:
+            target = values[key][1:]
+            if target not in block.params:
+                raise BindError(f"block '{name}': the default of '{key}' is ${target}, which is "
+                                "not one of its parameters",
+                                hint=f"declare {target!r} under params, with a value or "
+                                     "`required`")
+        ready = [k for k in pending if not _is_ref(values[values[k][1:]])]
+        if not ready:
+            raise BindError(f"block '{name}': the defaults of {', '.join(map(repr, pending))} "
+                            "name each other in a circle", hint="give one of them a value")
+        for key in ready:
+            values[key] = values[values[key][1:]]
+        pending = [k for k in pending if k not in ready]
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("$") and value != BLOCK_INPUT
 
 
 def substitute(data: Any, values: dict[str, Any], unknown: list[str]) -> Any:

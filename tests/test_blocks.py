@@ -1,5 +1,8 @@
 """Branches, groups and blocks: names mirror PyTorch, mistakes are located."""
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -220,7 +223,25 @@ layers:
 """
     assert [r.output_shape[0] for r in analyze(text).layers] == [4, 4, 4, 6]
     (e,) = errors_of(text.replace("b: $a}", "b: $c}"))
-    assert "the default of 'b' is $c, which is not another parameter" in e.message
+    assert "the default of 'b' is $c, which is not one of its parameters" in e.message
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2", "3", "4"])
+def test_chained_defaults_resolve_whatever_the_hash_seed(seed):
+    """The order once came from a set: a chain resolved or failed by PYTHONHASHSEED."""
+    code = ("import netspec; print([r.output_shape[0] for r in netspec.analyze("
+            "'input: [3, 4, 4]\\nblocks:\\n  b:\\n    params: {a: required, b: $a, c: $b, "
+            "d: $c}\\n    layers: [{conv: {filters: $d, kernel: 1}}]\\nlayers: [{b: {a: 6}}]')"
+            ".layers])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed})
+    assert done.stdout.strip() == "[6]", done.stderr
+
+
+def test_defaults_that_name_each_other_in_a_circle():
+    (e,) = errors_of("input: [3, 4, 4]\nblocks:\n  b:\n    params: {a: $b, b: $a}\n"
+                     "    layers: [{conv: {filters: $a, kernel: 1}}]\nlayers: [b]\n")
+    assert e.message == "block 'b': the defaults of 'a', 'b' name each other in a circle"
 
 
 @pytest.mark.parametrize("size, out", [(74, 37), (147, 74), (19, 10)])
