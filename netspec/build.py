@@ -132,7 +132,9 @@ class _Builder:
         kind = kinds[0]
         if kind in self.blocks:
             return self.use_block(kind, item, path, group)
-        repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), 1)
+        inner = item[kind] if isinstance(item[kind], dict) else {}
+        where = path + ((kind, "repeat") if "repeat" in inner else ("repeat",))
+        repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
         params, origins = self.params(kind, item, path)
         layer = None if params is None else self.validate(kind, params, origins, path)
         if layer is None:
@@ -140,7 +142,10 @@ class _Builder:
             return
         for r in range(repeat):
             name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
-            self.add_node(layer, name, path, origins, group)
+            # Copies chain, as repeated groups and block uses do: only the first reads `input:`
+            # (a merge's inputs are what it is, so every copy keeps them).
+            chained = r > 0 and not isinstance(layer.input, list)
+            self.add_node(layer, name, path, origins, group, chained)
 
     def check_blocks(self, spec: SpecFile) -> None:
         for name in spec.blocks:
@@ -263,8 +268,9 @@ class _Builder:
         origins = {k: ("defaults", kind, k) for k in params}
         value = item[kind]
         if isinstance(value, dict):
-            params.update(value)
-            origins.update({k: path + (kind, k) for k in value})
+            settings = {k: v for k, v in value.items() if k != "repeat"}  # the item's
+            params.update(settings)
+            origins.update({k: path + (kind, k) for k in settings})
         elif value is not None:
             if cls.shorthand is None:
                 self.error(f"{kind} takes no value; write `- {kind}` or a mapping of settings",
@@ -273,12 +279,14 @@ class _Builder:
             params[cls.shorthand] = value
             origins[cls.shorthand] = path + (kind,)
         for key, v in item.items():
-            if key in (kind, "repeat"):
+            if key == kind:
                 continue
             if isinstance(value, dict) and key in value:
                 self.error(f"'{key}' is given twice, inside `{kind}:` and beside it",
                            path + (key,))
                 return None, None
+            if key == "repeat":
+                continue
             params[key] = v
             origins[key] = path + (key,)
         return params, origins
@@ -297,8 +305,8 @@ class _Builder:
         return layer
 
     def add_node(self, layer: Layer, name: str | None, path: tuple, origins: dict,
-                 group: tuple[str, ...]) -> None:
-        inputs = self.input_of(_as_tuple(layer.input), path)
+                 group: tuple[str, ...], chained: bool = False) -> None:
+        inputs = self.input_of(() if chained else _as_tuple(layer.input), path)
         full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
         key_locs = _KeyLocations(self.doc, origins)
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),

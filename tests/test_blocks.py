@@ -265,3 +265,19 @@ layers:
   - relu: {name: stage}
 """)
     assert "the name 'stage' is also the name of a block or group" in e.message
+
+
+def test_repeated_layer_with_input_chains_like_a_repeated_group():
+    a = analyze("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 1, name: stem}\n"
+                "  - relu\n  - conv: {filters: 4, kernel: 1, input: stem}\n    repeat: 3\n")
+    assert [r.inputs for r in a.layers[2:]] == [("stem",), ("conv2",), ("conv3",)]
+    assert [w.layer for w in a.warnings] == ["layer 2 'relu1' (relu)"]  # the branch left over
+
+
+def test_repeat_may_be_written_inside_the_layer_mapping():
+    a = analyze("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 1, repeat: 2}\n")
+    assert [r.name for r in a.layers] == ["conv1", "conv2"]
+    (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 1, repeat: 2}\n"
+                     "    repeat: 3\n")
+    assert e.message == "'repeat' is given twice, inside `conv:` and beside it"
+
