@@ -360,7 +360,9 @@ class _Builder:
                 self.errors.append(Diagnostic(
                     "error", f"the name '{node.name}' is already used by {first.describe()} "
                     f"at line {first.location.line}", node.where("name"), node.describe(),
-                    hint="layer names must be unique"))
+                    hint="layer names must be unique" if node.layer.name else
+                    "this layer was named automatically (kind + running number), and another "
+                    "layer was given that name: name one of them with `name:`"))
             elif problem := name_problem(node.name):
                 self.errors.append(Diagnostic("error", problem[0], node.where("name"),
                                               node.describe(), hint=problem[1]))
@@ -372,7 +374,7 @@ class _Builder:
                                                       "earlier layers" if later else
                                                       "is not the name of any layer"),
                         node.where("input"), node.describe(),
-                        hint=None if later else did_you_mean(ref, list(seen) + [INPUT])))
+                        hint=None if later else _reference_hint(ref, seen)))
             seen.setdefault(node.name, node)
 
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
@@ -397,6 +399,17 @@ class _Builder:
             else:
                 where = path + p.loc
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint)
+
+
+def _reference_hint(ref: str, seen: dict) -> str | None:
+    """'did you mean', or, for a name written inside a block that names a layer outside it,
+    how to bring that layer in (a block's layers see only their own and $input)."""
+    local = ref.rsplit(".", 1)[-1]
+    if "." in ref and local in seen:
+        return (f"'{local}' is outside the block, whose layers see only the block's own layers "
+                f"and $input: read it through the block's input (`input: {local}` where the "
+                "block is used)")
+    return did_you_mean(ref, list(seen) + [INPUT])
 
 
 class _KeyLocations(Mapping):

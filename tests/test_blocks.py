@@ -281,3 +281,17 @@ def test_repeat_may_be_written_inside_the_layer_mapping():
                      "    repeat: 3\n")
     assert e.message == "'repeat' is given twice, inside `conv:` and beside it"
 
+
+def test_a_block_reading_a_layer_outside_it_is_told_how():
+    (e,) = errors_of("input: [3, 8, 8]\nblocks:\n  b:\n    layers:\n"
+                     "      - conv: {filters: 3, kernel: 1}\n      - add: [conv1, stem]\n"
+                     "layers:\n  - conv: {filters: 3, kernel: 1, name: stem}\n  - b\n")
+    assert e.message == "input 'b1.stem' is not the name of any layer"
+    assert e.hint.startswith("'stem' is outside the block, whose layers see only the block's own")
+
+
+def test_an_automatic_name_taken_by_another_layer_says_so():
+    (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - relu\n"
+                     "  - conv: {filters: 3, kernel: 1, name: relu2}\n  - relu\n")
+    assert e.layer == "layer 3 'relu2' (relu)" and "named automatically" in e.hint
+

@@ -239,8 +239,9 @@ def test_3d_adaptive_pooling_exports_and_computes_what_pytorch_does(tmp_path, sh
     module = build_module(a).eval()
     pool = module.get_submodule("pool")
     path = tmp_path / "model.onnx"
-    export_module(module, a, path, opset)
-    assert module.get_submodule("pool") is pool  # restored
+    export_module(module.train(), a, path, opset)
+    assert module.get_submodule("pool") is pool and module.training  # restored, mode too
+    module.eval()
     model = onnx.load(path)
     onnx.checker.check_model(model, full_check=True)
     assert {n.name.split("/")[0] for n in model.graph.node} == {"pool", "flatten1", "dense1"}

@@ -66,8 +66,12 @@ def export_module(module: torch.nn.Module, a: Analysis, path: Path,
     check_export(opset)
     import torch
 
-    with torch.no_grad(), _exportable(module):
-        model = _trace(module.eval(), a, max(opset, DEFAULT_OPSET))
+    training = module.training
+    try:
+        with torch.no_grad(), _exportable(module):
+            model = _trace(module.eval(), a, max(opset, DEFAULT_OPSET))
+    finally:
+        module.train(training)  # the caller's module, left as it was found
     _tidy(model)
     name_nodes(model, a)
     model.graph.name = a.name
