@@ -33,7 +33,6 @@ defaults:
   conv: {{kernel: 3, padding: 1}}
 layers:
 """
-# No relu6: its default names collide with relu's (relu6 #1 and relu #61 are both "relu61").
 ACTIVATIONS = ("gelu", "tanh", "sigmoid", "elu: 0.5")
 
 

@@ -10,7 +10,8 @@ HELP = "validate specs and infer their shapes (no torch)"
 
 
 def add_arguments(p):
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (YAML)")
+    p.add_argument("specs", nargs="+", metavar="SPEC",
+                   help="spec files (YAML); - reads standard input")
     add_strict(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json prints one object per spec with its diagnostics")

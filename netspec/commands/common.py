@@ -18,7 +18,8 @@ def add_spec(p: argparse.ArgumentParser) -> None:
 
 def add_strict(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
-                   help="treat warnings (a window that does not tile its input) as errors")
+                   help="treat warnings (a window that does not tile its input, a layer that "
+                        "nothing reads) as errors")
 
 
 def add_device(p: argparse.ArgumentParser) -> None:

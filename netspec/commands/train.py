@@ -72,8 +72,8 @@ def _summary(analysis, data, options, world, result, checkpoint) -> str:
         f"{analysis.name}: {analysis.total_params:,} parameters, trained on {data.source} "
         f"({data.note}): {len(data.y_train):,} train / {len(data.y_test):,} test samples",
         f"{options.epochs} epochs, batch {options.batch_size}{processes}, {options.optimizer} "
-        f"lr {options.learning_rate:g} {options.schedule}, seed {options.seed}, on {result.device}: "
-        f"{result.seconds:.1f} s, {result.samples_per_s:,.0f} samples/s",
+        f"lr {options.learning_rate:g} {options.schedule}, seed {options.seed}, "
+        f"on {result.device}: {result.seconds:.1f} s, {result.samples_per_s:,.0f} samples/s",
         f"loss: {result.loss}; last epoch: loss {result.train_loss:.4f}, "
         f"train accuracy {100 * result.train_accuracy:.1f}%",
     ]
