@@ -402,9 +402,13 @@ class _Builder:
 
 
 def _reference_hint(ref: str, seen: dict) -> str | None:
-    """'did you mean', or, for a name written inside a block that names a layer outside it,
-    how to bring that layer in (a block's layers see only their own and $input)."""
+    """'did you mean'; or the copies of a repeated name; or, for a name written inside a block
+    that names a layer outside it, how to bring that layer in (a block's layers see only their
+    own and $input)."""
     local = ref.rsplit(".", 1)[-1]
+    copies = [n for n in seen if n.startswith(ref + "_") and n[len(ref) + 1:].isdigit()]
+    if copies:
+        return f"'{ref}' was repeated: its copies are '{copies[0]}' to '{copies[-1]}'"
     if "." in ref and local in seen:
         return (f"'{local}' is outside the block, whose layers see only the block's own layers "
                 f"and $input: read it through the block's input (`input: {local}` where the "

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from pydantic_core import ValidationError
 
 from .layers import did_you_mean
-from .spec_model import field_docs
+from .spec_model import PATTERN_WORDS, field_docs
 
 
 class Problem(NamedTuple):
@@ -54,9 +54,7 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> 
             problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
                                     loc, hint, at_item=True))
         else:
-            wants = " or ".join(dict.fromkeys(
-                "should be a mapping (key: value)" if err["type"] == "dataclass_type"
-                else _wants(err["msg"]) for err in errs))
+            wants = " or ".join(dict.fromkeys(_wants(err) for err in errs))
             problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
                                     f"{describe(errs[0].get('input'))})", loc,
                                     _literal_hint(errs)))
@@ -134,7 +132,13 @@ def _yaml_path(loc: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
 
 
-def _wants(msg: str) -> str:
-    """pydantic's "Input should be ..." as "should be ..." after the setting's name."""
-    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should", msg.rstrip("."))
+def _wants(err: dict) -> str:
+    """pydantic's "Input should be ..." as "should be ..." after the setting's name; a pattern
+    and a dataclass said in words."""
+    if err["type"] == "dataclass_type":
+        return "should be a mapping (key: value)"
+    if err["type"] == "string_pattern_mismatch" and err["ctx"]["pattern"] in PATTERN_WORDS:
+        return PATTERN_WORDS[err["ctx"]["pattern"]]
+    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should",
+                 err["msg"].rstrip("."))
     return msg.replace(" after validation", "")

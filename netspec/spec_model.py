@@ -42,10 +42,17 @@ Size = Annotated[int, Constrain(strict=True, ge=1, le=MAX_INT)]
 NonNeg = Annotated[int, Constrain(strict=True, ge=0, le=MAX_INT)]
 Count = Annotated[int, Constrain(strict=True, ge=0, le=MAX_COUNT)]
 Rate = Annotated[float, Constrain(ge=0.0, lt=1.0)]
-Name = Annotated[str, Constrain(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # A reference to an earlier layer: a name, a dotted name inside blocks, or a block's $input.
-Ref = Annotated[str, Constrain(pattern=r"^(\$input|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$",
-                               max_length=256)]
+REF_PATTERN = r"^(\$input|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$"
+# What a pattern means, for messages (a regex is no help to a spec's author).
+PATTERN_WORDS = {
+    NAME_PATTERN: "should be a name of letters, digits and _ that does not start with a digit",
+    REF_PATTERN: "should name an earlier layer (letters, digits and _, not starting with a "
+                 "digit; dotted inside blocks) or be $input",
+}
+Name = Annotated[str, Constrain(pattern=NAME_PATTERN, max_length=64)]
+Ref = Annotated[str, Constrain(pattern=REF_PATTERN, max_length=256)]
 
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str | None = None,

@@ -178,6 +178,20 @@ def test_a_repeated_group_with_an_error_counts_its_other_passes():
     assert [e.layer for e in errs] == ["layer 2 (relu)", "layer 7 (conv)"]
 
 
+def test_names_and_references_that_break_the_pattern_are_said_in_words():
+    errs = errors_of(HEAD + "  - relu: {name: 1a}\n  - add: ['1', input]\n")
+    assert [e.message for e in errs] == [
+        "name should be a name of letters, digits and _ that does not start with a digit "
+        "(got '1a')",
+        "input[0] should name an earlier layer (letters, digits and _, not starting with a digit; "
+        "dotted inside blocks) or be $input (got '1')"]
+
+
+def test_a_reference_to_a_repeated_name_points_at_its_copies():
+    (e,) = errors_of(HEAD + "  - relu: {name: a}\n    repeat: 3\n  - add: [a, input]\n")
+    assert e.hint == "'a' was repeated: its copies are 'a_1' to 'a_3'"
+
+
 def test_a_3d_avgpool_larger_than_its_input():
     """PyTorch's AvgPool3d refuses it, padding or not (AvgPool1d and 2d do not)."""
     (e,) = errors_of("input: [1, 2, 2, 2]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
