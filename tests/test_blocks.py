@@ -295,3 +295,10 @@ def test_an_automatic_name_taken_by_another_layer_says_so():
                      "  - conv: {filters: 3, kernel: 1, name: relu2}\n  - relu\n")
     assert e.layer == "layer 3 'relu2' (relu)" and "named automatically" in e.hint
 
+
+def test_a_layer_inside_a_block_is_read_from_outside_by_its_dotted_name():
+    a = analyze("input: [3, 8, 8]\nblocks:\n  b:\n    layers:\n"
+                "      - conv: {filters: 3, kernel: 1, name: inner}\n      - relu\n"
+                "layers:\n  - b: {name: blk}\n  - add: [blk.inner, blk]\n")
+    assert a.layers[-1].inputs == ("blk.inner", "blk.relu1")
+
