@@ -31,7 +31,11 @@ def load(spec: str | Path, file: str | None = None) -> Network:
 
 
 def _is_yaml_text(spec: str) -> bool:
-    return not spec.strip() or "\n" in spec or spec.lstrip().startswith("{") or ": " in spec
+    if "\n" in spec or not spec.strip():
+        return True
+    if spec.endswith((".yaml", ".yml")):
+        return False  # a path, even one with ": " in it
+    return spec.lstrip().startswith("{") or ": " in spec
 
 
 def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:

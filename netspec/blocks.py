@@ -51,17 +51,16 @@ def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolve_defaults(name: str, block: BlockDef, values: dict[str, Any], pending: list[str]):
-    """Defaults that name another parameter (``b: $a``), chains included, in declaration order
-    until none is left: the same result whatever order a set would give."""
+    """Defaults that name another parameter (``b: $a``), chains included: each waits until its
+    target has a value, so the result does not depend on the order they are written in."""
+    for key in pending:
+        target = values[key][1:]
+        if target not in block.params:
+            raise BindError(f"block '{name}': the default of '{key}' is ${target}, which is not "
+                            "one of its parameters",
+                            hint=f"declare {target!r} under params, with a value or `required`")
     while pending:
-        for key in pending:
-            target = values[key][1:]
-            if target not in block.params:
-                raise BindError(f"block '{name}': the default of '{key}' is ${target}, which is "
-                                "not one of its parameters",
-                                hint=f"declare {target!r} under params, with a value or "
-                                     "`required`")
-        ready = [k for k in pending if not _is_ref(values[values[k][1:]])]
+        ready = [k for k in pending if values[k][1:] not in pending]
         if not ready:
             raise BindError(f"block '{name}': the defaults of {', '.join(map(repr, pending))} "
                             "name each other in a circle", hint="give one of them a value")

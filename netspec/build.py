@@ -144,7 +144,7 @@ class _Builder:
             name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
             # Copies chain, as repeated groups and block uses do: only the first reads `input:`
             # (a merge's inputs are what it is, so every copy keeps them).
-            chained = r > 0 and not isinstance(layer.input, list)
+            chained = r > 0 and len(_as_tuple(layer.input)) < 2
             self.add_node(layer, name, path, origins, group, chained)
 
     def check_blocks(self, spec: SpecFile) -> None:

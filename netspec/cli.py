@@ -29,6 +29,7 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = words[:1] if words[:1] and words[0] in COMMANDS else COMMANDS
     p = _Parser(prog="netspec", description="Check, report, compile, export and draw neural "
                 "network specs written in YAML.")
+    # main() takes --debug out of argv wherever it is; declared here for --help
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"netspec {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

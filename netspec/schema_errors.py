@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args, get_type_hints
 
 from pydantic_core import ValidationError
 
@@ -76,10 +76,8 @@ def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:
 def _nested_class(cls: type, path: tuple) -> type | None:
     """The spec class found at ``path`` inside ``cls``, following its type hints; dict keys
     and list indices on the way are passed over."""
-    import typing
-
     for part in path:
-        hint = typing.get_type_hints(cls).get(part) if isinstance(part, str) else None
+        hint = get_type_hints(cls).get(part) if isinstance(part, str) else None
         if hint is None:
             continue  # a dict key or a list index: the class is the same
         found = _spec_class_in(hint)
@@ -92,11 +90,9 @@ def _nested_class(cls: type, path: tuple) -> type | None:
 def _spec_class_in(hint) -> type | None:
     """The first spec class in a type hint: ``Expect`` in ``Expect | None``, ``BlockDef`` in
     ``dict[str, BlockDef]``."""
-    import typing
-
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return hint
-    for arg in typing.get_args(hint):
+    for arg in get_args(hint):
         found = _spec_class_in(arg)
         if found is not None:
             return found

@@ -81,7 +81,7 @@ def read_limited(stream: BinaryIO, name: str) -> bytes:
     (``stat`` says 0 for /dev/zero), so read one byte past the limit and stop there."""
     raw = stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise SpecError.single(f"{name} is over {MAX_BYTES:,} bytes; specs are limited to {MAX_BYTES:,}",
+        raise SpecError.single(f"{name} is over the {MAX_BYTES:,}-byte limit for specs",
                                hint="is this a spec? a network spec is a few kilobytes")
     return raw
 

@@ -267,9 +267,10 @@ layers:
     assert "the name 'stage' is also the name of a block or group" in e.message
 
 
-def test_repeated_layer_with_input_chains_like_a_repeated_group():
+@pytest.mark.parametrize("ref", ["stem", "[stem]"])
+def test_repeated_layer_with_input_chains_like_a_repeated_group(ref):
     a = analyze("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 1, name: stem}\n"
-                "  - relu\n  - conv: {filters: 4, kernel: 1, input: stem}\n    repeat: 3\n")
+                f"  - relu\n  - conv: {{filters: 4, kernel: 1, input: {ref}}}\n    repeat: 3\n")
     assert [r.inputs for r in a.layers[2:]] == [("stem",), ("conv2",), ("conv3",)]
     assert [w.layer for w in a.warnings] == ["layer 2 'relu1' (relu)"]  # the branch left over
 

@@ -29,7 +29,7 @@ def test_minus_o_that_cannot_be_written_is_a_usage_error(tmp_path, capsys, outpu
     assert message in capsys.readouterr().err
 
 
-def test_the_probe_leaves_no_file_behind(tmp_path, capsys):
+def test_the_probe_leaves_no_file_behind(tmp_path):
     from netspec.commands.common import output_path
 
     path = output_path(str(tmp_path / "new.py"), (".py",), str(RAGGED))
@@ -67,3 +67,12 @@ def test_debug_is_accepted_after_the_command(capsys, monkeypatch):
     assert main(["report", str(RAGGED), "--debug"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "internal error: ValueError: boom" in err
+
+
+def test_a_missing_spec_with_an_existing_output_is_still_a_missing_spec(tmp_path, capsys):
+    existing = tmp_path / "net.py"
+    existing.write_text("# mine\n")
+    assert main(["compile", str(tmp_path / "nosuch.yaml"), "-o", str(existing)]) == 1
+    assert "nosuch.yaml: no such file" in capsys.readouterr().err
+    assert existing.read_text() == "# mine\n"
+

@@ -81,12 +81,12 @@ def sliding_layers(draw):
     """A conv, maxpool or avgpool on a 1-D to 3-D input, with padding the kind accepts."""
     kind = draw(st.sampled_from(["maxpool", "avgpool", "conv"]))
     rank, k, s = draw(st.integers(1, 3)), draw(st.integers(1, 5)), draw(st.integers(1, 4))
-    settings = {"kernel": k, "stride": s,
-                "padding": draw(st.integers(0, 3 if kind == "conv" else k // 2))}
+    layer = {"kernel": k, "stride": s,
+             "padding": draw(st.integers(0, 3 if kind == "conv" else k // 2))}
     if kind == "conv":
-        settings |= {"filters": 1, "dilation": draw(st.integers(1, 2))}
+        layer |= {"filters": 1, "dilation": draw(st.integers(1, 2))}
     sizes = draw(st.lists(st.integers(1, 12), min_size=rank, max_size=rank))
-    return kind, [1, *sizes], settings
+    return kind, [1, *sizes], layer
 
 
 def allowed_pairs(kind, k):

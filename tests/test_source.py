@@ -64,7 +64,7 @@ def test_alias_bomb_stays_in_bounded_memory(tmp_path):
 
 
 def test_oversized_file(tmp_path):
-    assert "specs are limited to" in error_of(tmp_path, "#" * (MAX_BYTES + 1))
+    assert "is over the 8,388,608-byte limit for specs" in error_of(tmp_path, "#" * (MAX_BYTES + 1))
 
 
 class Endless(io.RawIOBase):
@@ -80,11 +80,11 @@ class Endless(io.RawIOBase):
 
 def test_endless_devices_and_pipes_are_read_only_up_to_the_limit(capsys, monkeypatch):
     """stat() gives 0 bytes for /dev/zero and pipes: the limit must hold while reading."""
-    with pytest.raises(SpecError, match="/dev/zero is over 8,388,608 bytes"):
+    with pytest.raises(SpecError, match="/dev/zero is over the 8,388,608-byte limit for specs"):
         netspec.analyze(Path("/dev/zero"))
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
     assert main(["check", "-"]) == 1
-    assert "<stdin> is over 8,388,608 bytes" in capsys.readouterr().out
+    assert "<stdin> is over the 8,388,608-byte limit" in capsys.readouterr().out
 
 
 def test_missing_and_unreadable_files(tmp_path):
@@ -101,6 +101,7 @@ def test_missing_and_unreadable_files(tmp_path):
     ("{name: t, input: [1, 4], layers: [relu]}", None),  # one line of flow YAML: text
     ("name: t", "<string>:1:1: error: the spec needs 'input'"),  # key: value is text
     ("", "<string>"),  # blank: empty text, not the current folder
+    ("net: v2.yaml", "net: v2.yaml: no such file"),  # a .yaml name is a path, ': ' or not
 ])
 def test_a_string_is_a_path_unless_it_reads_as_yaml(spec, expected, monkeypatch):
     monkeypatch.chdir(Path(__file__).parents[1])

@@ -325,11 +325,11 @@ def test_same_seed_same_weights_and_the_checkpoint_loads_strictly(capsys, tmp_pa
     ("cosine", [1.0, 0.8536, 0.5, 0.1464, 0.0]),  # (1 + cos(pi e / 4)) / 2
     ("constant", [1.0] * 5)])
 def test_learning_rate_per_epoch_follows_the_schedule(schedule, factors):
-    from netspec.backends.train import Options, _optimizer, _schedule
+    from netspec.backends.train import Options, _optimizer, _scheduler
 
     options = Options(4, 16, 0.01, "sgd", 0, "cpu", schedule)
     optimizer = _optimizer(torch.nn.Linear(2, 2), options)
-    steps = _schedule(optimizer, options)
+    steps = _scheduler(optimizer, options)
     rates = []
     for _ in range(4):
         rates.append(optimizer.param_groups[0]["lr"])

@@ -96,7 +96,7 @@ def train(analysis: Analysis, data: "Data", options: Options, world: World = Wor
     with _reproducible(options.seed, device):
         model = build_module(analysis).to(device)
         optimizer = _optimizer(model, options)
-        schedule = _schedule(optimizer, options)
+        scheduler = _scheduler(optimizer, options)
         loader = _loader(data, options, world)
         with training_head(model, analysis) as (loss_fn, loss_name):
             net = _parallel(model, device, world)
@@ -106,7 +106,7 @@ def train(analysis: Analysis, data: "Data", options: Options, world: World = Wor
                     loader.sampler.sampler.set_epoch(epoch)
                 loss, accuracy, seen = _epoch(net, loader, loss_fn, optimizer, device, world,
                                               f"epoch {epoch}/{options.epochs}", log)
-                schedule.step()
+                scheduler.step()
             seconds = time.perf_counter() - start
             test_accuracy = evaluate(model, data, device, world)
     return model, Result(test_accuracy, loss, accuracy, seconds,
@@ -241,7 +241,7 @@ def _optimizer(model: "torch.nn.Module", options: Options) -> "torch.optim.Optim
     return torch.optim.Adam(model.parameters(), lr=options.learning_rate)
 
 
-def _schedule(optimizer: "torch.optim.Optimizer", options: Options):
+def _scheduler(optimizer: "torch.optim.Optimizer", options: Options):
     """The learning rate per epoch: constant, or cosine from the set rate down to 0.
 
     Cosine is the default because the last epochs at a small rate settle the weights: at a
@@ -276,7 +276,7 @@ def _loader(data: "Data", options: Options, world: World) -> "torch.utils.data.D
         order = RandomSampler(dataset, generator=torch.Generator().manual_seed(options.seed))
     # A last batch of one sample is left out (a different one each epoch): batchnorm cannot
     # train on a batch whose channels hold one value each.
-    lone_last = options.batch_size > 1 and len(order) % options.batch_size == 1
+    lone_last = 1 < options.batch_size < len(order) and len(order) % options.batch_size == 1
     batches = BatchSampler(order, options.batch_size, drop_last=lone_last)
     return DataLoader(dataset, sampler=batches, batch_size=None)
 

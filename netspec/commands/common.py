@@ -43,23 +43,28 @@ def load_analysis(spec: str, strict: bool = False, show_warnings: bool = True) -
     return a
 
 
-def output_path(value: str | None, suffixes: tuple[str, ...] | None, spec: str) -> Path:
-    """Check an -o path before any work is done, as a usage error: its suffix, that it is not
-    the spec itself, and that it can be written (a long training must not end unable to
-    save)."""
+def output_path(value: str | None, suffixes: tuple[str, ...], spec: str) -> Path:
+    """Check an -o path before any work is done, as a usage error: its suffix, then as
+    :func:`check_writable`."""
     if not value:
-        raise UsageError(f"-o FILE is required ({' or '.join(suffixes or ())})")
+        raise UsageError(f"-o FILE is required ({' or '.join(suffixes)})")
     path = Path(value)
-    if suffixes and path.suffix.lower() not in suffixes:
+    if path.suffix.lower() not in suffixes:
         raise UsageError(f"{value}: the file name must end in {' or '.join(suffixes)}")
-    if not path.parent.exists():
-        raise UsageError(f"{value}: the folder {path.parent} does not exist")
-    if path.is_dir():
-        raise UsageError(f"{value} is a folder; give a file name")
-    if spec != "-" and path.exists() and path.samefile(spec):
-        raise UsageError(f"{value} is the spec itself; writing there would replace it")
-    _probe(path)
+    check_writable(path, spec)
     return path
+
+
+def check_writable(path: Path, spec: str) -> None:
+    """A folder that exists, not a folder itself, not the spec, and writable: a long training
+    must not end unable to save."""
+    if not path.parent.exists():
+        raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name")
+    if spec != "-" and path.exists() and Path(spec).exists() and path.samefile(spec):
+        raise UsageError(f"{path} is the spec itself; writing there would replace it")
+    _probe(path)
 
 
 def _probe(path: Path) -> None:

@@ -1,9 +1,11 @@
 """Print the per-layer shape, parameter, memory and MAC report of a spec."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..memory import DTYPES
 from ..report import FORMATS, render
-from .common import add_spec, add_strict, load_analysis, output_path, write_text
+from .common import add_spec, add_strict, check_writable, load_analysis, write_text
 
 HELP = "per-layer shapes, parameters, memory and MACs"
 
@@ -21,7 +23,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     if args.output not in (None, "-"):
-        output_path(args.output, None, args.spec)
+        check_writable(Path(args.output), args.spec)
     a = load_analysis(args.spec, args.strict, show_warnings=False)  # the report shows them
     write_text(args.output, render(a, args.format, args.batch, args.dtype, args.depth))
     return 0

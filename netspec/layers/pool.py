@@ -50,9 +50,14 @@ class _Pool(Layer):
         return (x[0], *(w.out for w in wins))
 
     def _check(self, x, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
-        """PyTorch's rule: no window may lie wholly in the padding."""
+        """The padding PyTorch's pools refuse, as ``padding_rule`` states it (the non-tiling
+        hint reads the same rule): more than half the pool on a side, and one-sided padding
+        for a kind that pads both sides alike."""
+        if self.padding_rule.symmetric and any(lo != hi for lo, hi in pads):
+            raise LayerError(f"{self.kind} pads both sides alike", key="padding",
+                             hint="one-sided padding ('same' on some sizes) is for maxpool")
         for k, (lo, hi) in zip(ks, pads):
-            if 2 * max(lo, hi) > k:
+            if self.padding_rule.half_kernel and 2 * max(lo, hi) > k:
                 raise LayerError(f"padding {max(lo, hi)} is more than half the pool size {k}",
                                  key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
 
@@ -108,11 +113,7 @@ class AvgPool(_Pool):
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
 
     def _check(self, x, ks, pads):
-        """Two refusals of PyTorch's AvgPool on top of every pool's: one-sided padding, and
-        (3-D only) an input smaller than the pool."""
-        if any(lo != hi for lo, hi in pads):
-            raise LayerError("avgpool pads both sides alike", key="padding",
-                             hint="one-sided padding ('same' on some sizes) is for maxpool")
+        """PyTorch's AvgPool3d also refuses an input smaller than the pool, padding or not."""
         super()._check(x, ks, pads)
         if len(ks) == 3 and any(n < k for n, k in zip(x[1:], ks)):
             raise LayerError(  # PyTorch's avg_pool3d checks this; its 1-D and 2-D forms do not
