@@ -99,6 +99,11 @@ class Analysis:
         return self.layers[-1].output_shape
 
     @property
+    def shapes(self) -> dict[str, Shape]:
+        """Every tensor's shape by name: the network input's (``input``) and each layer's."""
+        return {INPUT: self.input_shape} | {r.name: r.output_shape for r in self.layers}
+
+    @property
     def total_params(self) -> int:
         return sum(r.params for r in self.layers)
 

@@ -213,7 +213,7 @@ def _terminal(name: str) -> str:
 
 def _add_edges(g: graphviz.Digraph, a: Analysis) -> None:
     """One edge per input of each layer, labelled with the shape of the tensor it carries."""
-    shapes = {INPUT: a.input_shape} | {r.name: r.output_shape for r in a.layers}
+    shapes = a.shapes
     ids = {INPUT: INPUT_ID} | {r.name: _node_id(r) for r in a.layers}
     for r in a.layers:
         for ref in r.inputs:

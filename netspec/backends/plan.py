@@ -11,7 +11,6 @@ import keyword
 from typing import NamedTuple
 
 from ..analysis import Analysis
-from ..graph import INPUT
 from ..layers.base import TorchCall
 from ..module_names import modules
 
@@ -26,7 +25,7 @@ class Step(NamedTuple):
 
 def plan(a: Analysis) -> list[Step]:
     """The steps of ``a``'s network, in order. The analysis has checked their module names."""
-    shapes = {INPUT: a.input_shape, **{r.name: r.output_shape for r in a.layers}}
+    shapes = a.shapes
     last_use = {}
     for i, node in enumerate(a.network.nodes):
         for ref in node.inputs:

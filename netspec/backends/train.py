@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..analysis import Analysis
 from ..errors import UsageError
-from ..graph import INPUT
 from ..shapes import numel
 
 if TYPE_CHECKING:
@@ -225,7 +224,7 @@ def _check_batchnorm_batches(analysis: Analysis, batch_size: int) -> None:
     sample fails on a flat (or 1x1) input. Said before training, not by torch mid-epoch."""
     if batch_size > 1:
         return
-    shapes = {INPUT: analysis.input_shape} | {r.name: r.output_shape for r in analysis.layers}
+    shapes = analysis.shapes
     for r in analysis.layers:
         if r.kind == "batchnorm" and numel(shapes[r.inputs[0]][1:]) == 1:
             raise UsageError(f"--batch-size 1: layer {r.index} '{r.name}' (batchnorm) would see "
