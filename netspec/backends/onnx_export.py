@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..analysis import Analysis
 from ..errors import UsageError
+from . import require
 from .plan import Step, plan
 
 if TYPE_CHECKING:
@@ -80,12 +81,7 @@ def export_module(module: torch.nn.Module, a: Analysis, path: Path,
 
 def check_export(opset: int) -> None:
     """Usage errors found before any work: a missing library, an opset ONNX does not know."""
-    import importlib.util
-
-    missing = [m for m in ("torch", "onnx", "onnxscript") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise UsageError(f"ONNX export needs {', '.join(missing)}: pip install 'netspec[onnx]' "
-                         "(torch, onnx, onnxscript; onnxruntime to run the result)")
+    require("ONNX export", "onnx", ("torch", "onnx", "onnxscript"))
     import onnx
 
     newest = onnx.defs.onnx_opset_version()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import UsageError
 from .common import add_device, add_spec, add_strict, load_analysis, output_path
 
 HELP = "train the compiled model (default data: scikit-learn's digits) and report test accuracy"
@@ -109,20 +108,12 @@ def _bounded(text: str, kind, low, high, what: str):
     return value
 
 
-# import name -> what pip installs
-_LIBRARIES = {"torch": "torch", "numpy": "numpy", "tqdm": "tqdm", "sklearn": "scikit-learn",
-              "PIL": "pillow"}
-
-
 def _check_libraries(data: str | None) -> None:
-    """A missing library is a usage error that says what to install, not a crash: digits need
-    scikit-learn, image folders pillow."""
-    import importlib.util
+    """Digits need scikit-learn, image folders pillow; said before any work."""
     from pathlib import Path
 
-    needed = ["torch", "numpy", "tqdm"] + (["sklearn"] if data is None else []) + (
-        ["PIL"] if data is not None and Path(data).is_dir() else [])
-    missing = [_LIBRARIES[m] for m in needed if importlib.util.find_spec(m) is None]
-    if missing:
-        raise UsageError(f"training needs {', '.join(missing)}: pip install 'netspec[train]' "
-                         f"(or pip install {' '.join(missing)})")
+    from ..backends import require
+
+    require("training", "train", ["torch", "numpy", "tqdm"]
+            + (["sklearn"] if data is None else [])
+            + (["PIL"] if data is not None and Path(data).is_dir() else []))
