@@ -253,6 +253,24 @@ def test_3d_adaptive_pooling_exports_and_computes_what_pytorch_does(tmp_path, sh
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
 
+def test_an_unmerged_branch_with_a_merge_exports(tmp_path):
+    """The exporter drops what the output does not depend on, merges included: naming the
+    remaining merges by the plan's order must skip them (it once stopped with a mismatch)."""
+    a = netspec.analyze("input: [3, 4, 4]\nlayers:\n  - add: [input, input]\n"
+                        "  - conv: {filters: 3, kernel: 1, input: input}\n"
+                        "  - concat: [input, conv1]\n")
+    module = build_module(a).eval()
+    path = tmp_path / "model.onnx"
+    export_module(module, a, path)
+    assert sorted(n.name for n in onnx.load(path).graph.node) == ["concat1/Concat", "conv1/Conv"]
+    x = torch.randn(2, 3, 4, 4)
+    with torch.no_grad():
+        expected = module(x).numpy()
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_bad_suffix_and_invalid_spec(tmp_path, capsys):
     assert main(["export", SMALL, "-o", str(tmp_path / "model.pb")]) == 2
     bad = tmp_path / "bad.yaml"

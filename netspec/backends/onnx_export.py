@@ -237,11 +237,12 @@ def name_nodes(model: onnx_ir.Model, a: Analysis) -> None:
 
     torch records the module path each node came from (``name_scopes``); a layer's modules are
     its own name and ``<name>_<suffix>`` (an explicit pad, a fused activation). The sums and
-    concatenations of merging layers run outside any module, in the order of the plan. A node
-    made by folding constants belongs to the layer that reads it."""
+    concatenations of merging layers run outside any module, in the order of the plan (of the
+    layers the output depends on: the exporter drops the others). A node made by folding
+    constants belongs to the layer that reads it."""
     steps = plan(a)
     owner = {path: s.name for s in steps for path, _ in s.modules}
-    merges = _merge_ops(steps)
+    merges = _merge_ops(_live(steps))
     nodes = list(model.graph)
     layer: dict[int, str] = {}
     for node in nodes:
@@ -265,6 +266,16 @@ def name_nodes(model: onnx_ir.Model, a: Analysis) -> None:
             base = f"{layer[id(node)]}/{node.op_type}"
             node.name = base + (f"_{seen[base]}" if seen[base] else "")
             seen[base] += 1
+
+
+def _live(steps: list[Step]) -> list[Step]:
+    """The steps the output depends on: the exporter drops the rest (an unmerged branch), so
+    only their merges are in the graph to be matched."""
+    needed = {steps[-1].name}
+    for s in reversed(steps):
+        if s.name in needed:
+            needed.update(s.inputs)
+    return [s for s in steps if s.name in needed]
 
 
 def _merge_ops(steps: list[Step]) -> Iterator[tuple[str, str]]:
