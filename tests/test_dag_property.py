@@ -68,8 +68,10 @@ def test_emitted_source_computes_what_the_module_does(layers):
 @given(dags())
 def test_random_dags_run_alike_in_onnx_runtime(tmp_path_factory, layers):
     """ONNX names merge nodes by the plan's order of adds and concats: random wiring tests it."""
-    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
+    from test_onnx import onnx_and_torch
+
     from netspec.backends.onnx_export import export_module
 
     a = netspec.analyze(f"input: [{C}, 4, 4]\nlayers:\n{layers}\n")
@@ -78,8 +80,5 @@ def test_random_dags_run_alike_in_onnx_runtime(tmp_path_factory, layers):
     path = tmp_path_factory.mktemp("dag") / "model.onnx"
     export_module(model, a, path)
     x = torch.randn(2, C, 4, 4)
-    with torch.no_grad():
-        expected = model(x).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        None, {"input": x.numpy()})[0]
+    got, expected = onnx_and_torch(path, model, x)
     assert abs(got - expected).max() < 1e-5, layers

@@ -121,12 +121,18 @@ def run_export(tmp_path, *args, spec=SMALL):
     return main(["export", spec, "-o", str(out), *args]), out
 
 
-def lenet_outputs(path, module):
-    x = torch.randn(3, 1, 32, 32)
+def onnx_and_torch(path, module, x):
+    """The outputs of ONNX Runtime on the exported file and of the module, for one input."""
     with torch.no_grad():
         expected = module(x).numpy()
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
         None, {"input": x.numpy()})[0]
+    return got, expected
+
+
+def lenet_outputs(path, module):
+    x = torch.randn(3, 1, 32, 32)
+    got, expected = onnx_and_torch(path, module, x)
     return np.abs(got - expected).max()
 
 
@@ -220,10 +226,7 @@ def test_older_opsets_compute_what_pytorch_does(tmp_path, opset):
     export_module(module, a, path, opset)
     assert [o.version for o in onnx.load(path).opset_import if o.domain == ""] == [opset]
     x = torch.randn(2, 3, 16, 16)
-    with torch.no_grad():
-        expected = module(x).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        None, {"input": x.numpy()})[0]
+    got, expected = onnx_and_torch(path, module, x)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
 
@@ -246,10 +249,7 @@ def test_3d_adaptive_pooling_exports_and_computes_what_pytorch_does(tmp_path, sh
     onnx.checker.check_model(model, full_check=True)
     assert {n.name.split("/")[0] for n in model.graph.node} == {"pool", "flatten1", "dense1"}
     x = torch.randn(3, *shape)
-    with torch.no_grad():
-        expected = module(x).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        None, {"input": x.numpy()})[0]
+    got, expected = onnx_and_torch(path, module, x)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
 
@@ -264,10 +264,7 @@ def test_an_unmerged_branch_with_a_merge_exports(tmp_path):
     export_module(module, a, path)
     assert sorted(n.name for n in onnx.load(path).graph.node) == ["concat1/Concat", "conv1/Conv"]
     x = torch.randn(2, 3, 4, 4)
-    with torch.no_grad():
-        expected = module(x).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        None, {"input": x.numpy()})[0]
+    got, expected = onnx_and_torch(path, module, x)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
@@ -321,8 +318,5 @@ def test_random_specs_run_alike_in_onnx_runtime(spec):
         path = Path(folder) / "model.onnx"
         export_module(module, a, path)
         x = torch.randn(2, *a.input_shape)
-        with torch.no_grad():
-            expected = module(x).numpy()
-        got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-            None, {"input": x.numpy()})[0]
+        got, expected = onnx_and_torch(path, module, x)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=text)
