@@ -220,15 +220,16 @@ def _cpu_threads(default: int) -> int:
 
 
 def _check_batchnorm_batches(analysis: Analysis, batch_size: int) -> None:
-    """In training, batchnorm needs more than one value per channel in a batch: a batch of one
-    sample fails on a flat (or 1x1) input. Said before training, not by torch mid-epoch."""
+    """In training, a kind with batch statistics (batchnorm) needs more than one value per
+    channel in a batch: a batch of one sample fails on a flat (or 1x1) input. Said before
+    training, not by torch mid-epoch."""
     if batch_size > 1:
         return
     shapes = analysis.shapes
-    for r in analysis.layers:
-        if r.kind == "batchnorm" and numel(shapes[r.inputs[0]][1:]) == 1:
-            raise UsageError(f"--batch-size 1: layer {r.index} '{r.name}' (batchnorm) would see "
-                             "one value per channel, which it cannot normalise in training; use "
+    for node in analysis.network.nodes:
+        if node.layer.batch_statistics and numel(shapes[node.inputs[0]][1:]) == 1:
+            raise UsageError(f"--batch-size 1: {node.describe()} would see one value per "
+                             "channel, which it cannot normalise in training; use "
                              "--batch-size 2 or more")
 
 

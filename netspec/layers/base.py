@@ -76,6 +76,8 @@ class Layer(SpecModel):
     kind: ClassVar[str]
     shorthand: ClassVar[str | None] = None  # the field `- conv: 64` fills
     is_view: ClassVar[bool] = False  # no new tensor at inference (flatten, dropout)
+    # normalises over the batch in training: needs two or more values per channel (batchnorm)
+    batch_statistics: ClassVar[bool] = False
     example: ClassVar[str] = ""  # a YAML line for the docs
 
     name: Name | None = setting(None, doc="layer name; default: kind + running number")

@@ -17,6 +17,7 @@ class BatchNorm(Layer):
     running statistics that PyTorch keeps as buffers and Keras prints as non-trainable params."""
 
     kind = "batchnorm"
+    batch_statistics = True
     example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
 
     eps: Annotated[float, Constrain(gt=0, le=1)] = setting(
