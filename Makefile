@@ -3,19 +3,24 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q $(TORCH) -e '.[all,test]'
+	$(BIN)/pip install -q $(TORCH) -e '.[all,test,lint]'
 	touch $@
 
 demo: $(VENV)/.installed  ## install into .venv and print the VGG-16 report
 	$(BIN)/netspec report specs/vgg16.yaml
 
-test: $(VENV)/.installed  ## install into .venv if needed and run the whole test suite
+test: lint  ## install into .venv if needed, lint, and run the whole test suite
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed  ## ruff, mypy and the import contracts (the suite runs the contracts too)
+	$(BIN)/ruff check netspec tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed  ## speed benchmarks, printing ratios against baselines from the same run
 	$(BIN)/python benchmarks/run.py

@@ -5,7 +5,7 @@ through ``defaults:``, ``padding: same``, kernels 1/3/5), batchnorm, activations
 a shorthand value), max/avg pooling and dropout. Every conv and pool keeps the spatial size
 (stride 1, padding = kernel // 2), so a stack of any length stays valid; filter counts and
 kernels vary so that most conv items are distinct and build's validation cache does not make the
-run trivial. Timed: ``netspec.api.analyze(text)`` (load_text + build + analyze), median of N.
+run trivial. Timed: ``netspec.analyze(text)`` (load_text + build + analyze), median of N.
 
 Baseline, same run: PyYAML alone composing the same text (``yaml.compose`` with CSafeLoader), so
 the ratio is netspec's cost over the parse it cannot avoid.
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import deque
 
 import yaml
-
 from common import Result, Row, fmt_time, interleaved, median, runs, spread, time_once
 
 TITLE = "in-process check of generated N-layer specs (text -> Analysis)"
@@ -74,8 +73,8 @@ def available() -> str | None:
 def run(opts) -> Result:
     import netspec
     from netspec.analysis import analyze
-    from netspec.build import build
-    from netspec.source import load_text
+    from netspec.graph.builder import build
+    from netspec.reading.source import load_text
 
     res = Result(TITLE)
     texts = {n: generate(n) for n in SIZES}
@@ -138,9 +137,9 @@ def run(opts) -> Result:
 def resnet152(res: Result, opts) -> None:
     """A real branching network with blocks: specs/resnet152.yaml (514 layers), file text to
     Analysis, against PyYAML composing the same text."""
-    import netspec
-
     from common import ROOT
+
+    import netspec
 
     text = (ROOT / "specs" / "resnet152.yaml").read_text()
     count = runs(opts, 20, 5)

@@ -9,15 +9,48 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .analysis import Analysis
+from .analysis import CheckedNetwork, build_network
 from .analysis import analyze as _analyze
-from .build import build
-from .graph import Network
-from .source import load_text, read_file
+from .graph.network import Network
+from .reading.source import load_text, read_file
+from .reports import as_dict, render
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from .backends.diagram import Diagram
+
+
+class Analysis(CheckedNetwork):
+    """What :func:`analyze` returns: the checked network's figures (layers, totals, warnings,
+    memory) and its views. In a notebook it shows as an HTML table; ``str()`` is the text table.
+    """
+
+    @classmethod
+    def of(cls, checked: CheckedNetwork) -> Analysis:
+        return cls(**{f.name: getattr(checked, f.name) for f in dataclasses.fields(checked)})
+
+    def report(self, format: str = "table", batch: int = 1, dtype: str = "float32",
+               depth: int | None = None) -> str:
+        """The report in one of ``netspec.reports.FORMATS``, as ``netspec report`` prints it."""
+        return render(self, format, batch, dtype, depth)
+
+    def to_dict(self, batch: int = 1, dtype: str = "float32") -> dict[str, Any]:
+        """The JSON report as Python data (docs/report-json.md)."""
+        return as_dict(self, batch, dtype)
+
+    def _repr_html_(self) -> str:
+        return render(self, "html")
+
+    def __str__(self) -> str:
+        return render(self, "table")
 
 
 def load(spec: str | Path, file: str | None = None) -> Network:
@@ -26,8 +59,8 @@ def load(spec: str | Path, file: str | None = None) -> Network:
     messages (``<stdin>``)."""
     with gc_paused():
         if file is None and (isinstance(spec, Path) or not _is_yaml_text(spec)):
-            return build(load_text(read_file(spec), str(spec)))
-        return build(load_text(str(spec), file or "<string>"))
+            return build_network(load_text(read_file(spec), str(spec)))
+        return build_network(load_text(str(spec), file or "<string>"))
 
 
 def _is_yaml_text(spec: str) -> bool:
@@ -42,11 +75,11 @@ def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:
     """Shapes, parameters, MACs and memory of every layer; raises SpecError if invalid."""
     network = spec if isinstance(spec, Network) else load(spec)
     with gc_paused():
-        return _analyze(network, strict=strict)
+        return Analysis.of(_analyze(network, strict=strict))
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Checking allocates many small objects and leaves no cycles, so the cyclic collector's
     passes are pure overhead (about 10% on a 10,000-layer spec)."""
     if not gc.isenabled():
@@ -59,23 +92,27 @@ def gc_paused():
         gc.enable()
 
 
-def diagram(spec: str | Path | Network | Analysis, rankdir: str = "TB"):
+def diagram(spec: str | Path | Network | CheckedNetwork, rankdir: str = "TB") -> Diagram:
     """A Graphviz diagram of a spec (see docs/diagrams.md); in a notebook it draws itself.
     ``.save("net.png")`` writes .dot, .svg, .png or .pdf. Needs the graphviz package."""
     from .backends.diagram import diagram as draw
 
-    return draw(spec if isinstance(spec, Analysis) else analyze(spec), rankdir)
+    return draw(_checked(spec), rankdir)
 
 
-def compile_model(spec: str | Path | Network | Analysis):
+def compile_model(spec: str | Path | Network | CheckedNetwork) -> nn.Module:
     """The spec as a ``torch.nn.Module`` (see docs/compile.md). Needs torch."""
-    from .backends.torch_model import build_module
+    from .backends.pytorch.module import build_module
 
-    return build_module(spec if isinstance(spec, Analysis) else analyze(spec))
+    return build_module(_checked(spec))
 
 
-def emit(spec: str | Path | Network | Analysis) -> str:
+def emit(spec: str | Path | Network | CheckedNetwork) -> str:
     """Readable, standalone PyTorch source for the spec: a class and ``build()``."""
-    from .backends.torch_emit import emit_source
+    from .backends.pytorch.emit import emit_source
 
-    return emit_source(spec if isinstance(spec, Analysis) else analyze(spec))
+    return emit_source(_checked(spec))
+
+
+def _checked(spec: str | Path | Network | CheckedNetwork) -> CheckedNetwork:
+    return spec if isinstance(spec, CheckedNetwork) else analyze(spec)

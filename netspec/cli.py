@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
-from .errors import SpecError, UsageError
+from .core.errors import SpecError, UsageError
 
 # Subcommand modules; heavy libraries load inside their `run`.
 COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own exit code for usage errors is 2, as ours
+    def error(self, message: str) -> NoReturn:  # argparse's usage errors exit 2, as ours
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -30,8 +30,8 @@ def test_readme_shows_lines_the_vgg16_report_prints():
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_setting_is_described_for_kinds_and_editors(kind):
     """`netspec kinds` and the JSON Schema (an editor's hover) show each setting's doc."""
+    from netspec.core.model import field_docs
     from netspec.layers.base import COMMON
-    from netspec.spec_model import field_docs
 
     undocumented = [f for f, doc in field_docs(KINDS[kind]).items() if f not in COMMON and not doc]
     assert undocumented == []

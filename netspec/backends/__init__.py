@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import UsageError
+from ..core.errors import UsageError
 
 PIP_NAMES = {"sklearn": "scikit-learn", "PIL": "pillow"}  # import name -> what pip installs
 

@@ -1,4 +1,4 @@
-"""Graphviz diagrams of a checked network: a view of its Analysis, like the reports.
+"""Graphviz diagrams of a checked network: a view of its records, like the reports.
 
 One node per layer (its label, name and parameter count, coloured by the kind's family), edges
 that follow each layer's inputs and carry the shape of the tensor they hold, an input and an
@@ -11,13 +11,13 @@ from __future__ import annotations
 import html
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..analysis import Analysis, LayerRecord
-from ..errors import UsageError
-from ..graph import INPUT
+from ..analysis import CheckedNetwork, LayerRecord
+from ..core.errors import UsageError
+from ..core.shapes import Shape, shape_text
+from ..graph.network import INPUT
 from ..layers.registry import KINDS
-from ..report import shape_text
 
 if TYPE_CHECKING:
     import graphviz
@@ -100,7 +100,7 @@ _NO_DOT = ("drawing needs Graphviz's `dot` program, which is not on PATH; instal
            "graphviz), or write -o FILE.dot to get the DOT text without it")
 
 
-def _graphviz():
+def _graphviz() -> Any:
     """The graphviz package, or a usage error that says how to install it."""
     try:
         import graphviz
@@ -110,7 +110,7 @@ def _graphviz():
     return graphviz
 
 
-def diagram(a: Analysis, rankdir: str = "TB") -> Diagram:
+def diagram(a: CheckedNetwork, rankdir: str = "TB") -> Diagram:
     """The diagram of an analysis, laid out top to bottom (TB) or left to right (LR)."""
     if rankdir not in RANKDIRS:
         raise UsageError(f"rankdir must be {' or '.join(RANKDIRS)}, got {rankdir!r}")
@@ -127,7 +127,7 @@ def diagram(a: Analysis, rankdir: str = "TB") -> Diagram:
     return Diagram(g, a.name)
 
 
-def _graph_attrs(a: Analysis, rankdir: str) -> dict[str, str]:
+def _graph_attrs(a: CheckedNetwork, rankdir: str) -> dict[str, str]:
     """The title (name and parameter count) on top, and spacing that keeps edge labels clear."""
     import graphviz
 
@@ -211,7 +211,7 @@ def _terminal(name: str) -> str:
             f'STYLE="rounded" BGCOLOR="#ffffff"><TR><TD><B>{name}</B></TD></TR></TABLE>>')
 
 
-def _add_edges(g: graphviz.Digraph, a: Analysis) -> None:
+def _add_edges(g: graphviz.Digraph, a: CheckedNetwork) -> None:
     """One edge per input of each layer, labelled with the shape of the tensor it carries."""
     shapes = a.shapes
     ids = {INPUT: INPUT_ID} | {r.name: _node_id(r) for r in a.layers}
@@ -220,6 +220,6 @@ def _add_edges(g: graphviz.Digraph, a: Analysis) -> None:
             g.edge(ids[ref], _node_id(r), label=_edge_label(shapes[ref]))
 
 
-def _edge_label(shape) -> str:
+def _edge_label(shape: Shape) -> str:
     return f" {shape_text(shape)} "
 

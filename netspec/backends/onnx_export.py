@@ -18,15 +18,16 @@ import ast
 import logging
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any
 
-from ..analysis import Analysis
-from ..errors import UsageError
+from ..analysis import CheckedNetwork
+from ..core.errors import UsageError
 from . import require
-from .plan import Step, plan
+from .pytorch.plan import Step, plan
 
 if TYPE_CHECKING:
     import onnx
@@ -49,11 +50,11 @@ class Exported:
     external_data: Path | None  # weights beside the model when it passes 2 GiB
 
 
-def export_onnx(a: Analysis, path: Path, opset: int = DEFAULT_OPSET,
+def export_onnx(a: CheckedNetwork, path: Path, opset: int = DEFAULT_OPSET,
                 weights: Path | None = None) -> Exported:
     """Compile ``a``'s network, load ``weights`` if given, and write it to ``path``."""
     check_export(opset)
-    from .torch_model import build_module
+    from .pytorch.module import build_module
 
     module = build_module(a)
     if weights is not None:
@@ -61,7 +62,7 @@ def export_onnx(a: Analysis, path: Path, opset: int = DEFAULT_OPSET,
     return export_module(module, a, path, opset)
 
 
-def export_module(module: torch.nn.Module, a: Analysis, path: Path,
+def export_module(module: torch.nn.Module, a: CheckedNetwork, path: Path,
                   opset: int = DEFAULT_OPSET) -> Exported:
     """Write a module compiled from ``a`` (``build_module``, perhaps trained) as ONNX."""
     check_export(opset)
@@ -144,7 +145,7 @@ def _mismatch(path: Path, missing: list[str], unexpected: list[str], resized: li
     return "\n".join(lines)
 
 
-def _trace(module: torch.nn.Module, a: Analysis, opset: int) -> onnx_ir.Model:
+def _trace(module: torch.nn.Module, a: CheckedNetwork, opset: int) -> onnx_ir.Model:
     """torch.export the module with a symbolic batch axis, untidied (see ``_tidy``)."""
     import torch
 
@@ -154,6 +155,7 @@ def _trace(module: torch.nn.Module, a: Analysis, opset: int) -> onnx_ir.Model:
             module, (example,), input_names=["input"], output_names=["output"],
             opset_version=opset, dynamo=True, optimize=False, verbose=False,
             dynamic_shapes=({0: torch.export.Dim("batch")},))
+    assert program is not None  # dynamo=True always returns the program
     return program.model
 
 
@@ -177,7 +179,7 @@ def _exportable(module: torch.nn.Module) -> Iterator[None]:
             module.set_submodule(name, m)
 
 
-def _separable_adaptive_avg_pool3d(output_size) -> torch.nn.Module:
+def _separable_adaptive_avg_pool3d(output_size: Any) -> torch.nn.Module:
     """3-D adaptive average pooling as two 2-D ones, which export: the mean over a box is the
     mean over its depth of the means over its height and width. The first pools (H, W) with
     depth folded into channels, the second pools depth and passes H*W through unchanged."""
@@ -185,11 +187,11 @@ def _separable_adaptive_avg_pool3d(output_size) -> torch.nn.Module:
     from torch import nn
 
     class SeparableAdaptiveAvgPool3d(nn.Module):
-        def __init__(self, size):
+        def __init__(self, size: int | tuple[int | None, ...]) -> None:
             super().__init__()
             self.size = (size,) * 3 if isinstance(size, int) else tuple(size)
 
-        def forward(self, x):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             c, d, h, w = x.shape[1:]
             od, oh, ow = (n if o is None else o for o, n in zip(self.size, (d, h, w)))
             y = F.adaptive_avg_pool2d(x.reshape(-1, c * d, h, w), (oh, ow))
@@ -232,7 +234,7 @@ def _tidy(model: onnx_ir.Model) -> None:
     optimizer.remove_unused_nodes(model)
 
 
-def name_nodes(model: onnx_ir.Model, a: Analysis) -> None:
+def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
     """Rename every node ``<layer>/<Op>`` (``_1``, ``_2`` for a layer's further ops of a kind).
 
     torch records the module path each node came from (``name_scopes``); a layer's modules are
@@ -254,7 +256,7 @@ def name_nodes(model: onnx_ir.Model, a: Analysis) -> None:
             if op != node.op_type:
                 raise RuntimeError(f"ONNX node {node.name} ({node.op_type}) does not match the "
                                    f"plan's next merge ({name}: {op})")
-            layer[id(node)] = name
+            layer[id(node)] = str(name)
     for node in reversed(nodes):
         if id(node) not in layer:
             readers = [layer.get(id(user)) for out in node.outputs for user, _ in out.uses()]
@@ -296,7 +298,8 @@ def _save(model: onnx_ir.Model, path: Path, opset: int) -> Exported:
     if written != max(opset, DEFAULT_OPSET):
         raise UsageError(f"--opset {opset}: torch's exporter wrote opset {written} instead; "
                          f"use an opset from {DEFAULT_OPSET} to {written}")
-    size = sum(v.const_value.nbytes for v in model.graph.initializers.values())
+    size = sum(v.const_value.nbytes for v in model.graph.initializers.values()
+               if v.const_value is not None)
     data = path.with_name(path.name + ".data") if size > MAX_PROTO_BYTES else None
     if data and opset < DEFAULT_OPSET:
         raise UsageError(f"--opset {opset}: a model over 2 GiB can only be written at opset "

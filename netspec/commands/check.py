@@ -3,13 +3,15 @@
 Exit 0 when every spec is valid, 1 when one is not, 2 for bad usage."""
 from __future__ import annotations
 
-from ..errors import SpecError
+import argparse
+
+from ..core.errors import SpecError
 from .common import add_strict, load_analysis
 
 HELP = "validate specs and infer their shapes (no torch)"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("specs", nargs="+", metavar="SPEC",
                    help="spec files (YAML); - reads standard input")
     add_strict(p)
@@ -18,7 +20,7 @@ def add_arguments(p):
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     failed = False
     results = []
     for spec in args.specs:

@@ -5,11 +5,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..analysis import Analysis
-from ..api import analyze, load
-from ..errors import UsageError
-from ..graph import Network
-from ..source import decode, read_limited
+from ..api import Analysis, analyze, load
+from ..core.errors import UsageError
+from ..graph.network import Network
+from ..reading.source import decode, read_limited
 
 
 def add_spec(p: argparse.ArgumentParser) -> None:

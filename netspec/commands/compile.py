@@ -2,19 +2,22 @@
 and build(), which returns an instance. Needs no torch to write; the result imports only torch."""
 from __future__ import annotations
 
+import argparse
+
+from ..analysis import CheckedNetwork
 from .common import add_spec, add_strict, load_analysis, output_path, write_text
 
 HELP = "write the spec as standalone PyTorch source"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec(p)
     p.add_argument("-o", "--output", help="the .py file to write (default: standard output)")
     add_strict(p)
 
 
-def run(args) -> int:
-    from ..backends.torch_emit import emit_source
+def run(args: argparse.Namespace) -> int:
+    from ..backends.pytorch.emit import emit_source
 
     path = output_path(args.output, (".py",), args.spec) if args.output not in (None, "-") else None
     a = load_analysis(args.spec, args.strict)
@@ -25,7 +28,7 @@ def run(args) -> int:
     return 0
 
 
-def _class(a) -> str:
-    from ..backends.plan import class_name
+def _class(a: CheckedNetwork) -> str:
+    from ..backends.pytorch.plan import class_name
 
     return class_name(a.name)

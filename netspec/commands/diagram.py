@@ -5,13 +5,15 @@ Graphviz's `dot` program.
 Exit 0 when written, 1 when the spec is invalid, 2 for bad usage (a wrong suffix, no `dot`)."""
 from __future__ import annotations
 
+import argparse
+
 from ..backends.diagram import RANKDIRS, SUFFIXES, diagram
 from .common import add_spec, add_strict, load_analysis, output_path
 
 HELP = "draw the network as a Graphviz diagram (.dot, .svg, .png, .pdf)"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the file to write; its suffix picks the format: "
@@ -21,7 +23,7 @@ def add_arguments(p):
     add_strict(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     path = output_path(args.output, SUFFIXES, args.spec)
     a = load_analysis(args.spec, args.strict)
     diagram(a, args.rankdir).save(path)

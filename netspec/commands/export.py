@@ -6,16 +6,17 @@ Exit 0 when written, 1 when the spec is invalid, 2 for bad usage (a wrong suffix
 of range or too old for a layer, a checkpoint that does not fit the spec)."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..backends.onnx_export import DEFAULT_OPSET, check_export, export_onnx
-from ..errors import UsageError
+from ..core.errors import UsageError
 from .common import add_spec, add_strict, load_analysis, output_path
 
 HELP = "export the network to ONNX (needs torch, onnx, onnxscript)"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the .onnx file to write")
@@ -28,7 +29,7 @@ def add_arguments(p):
     add_strict(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     path = output_path(args.output, (".onnx",), args.spec)
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"--weights {args.weights}: " + (

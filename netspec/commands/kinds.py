@@ -1,6 +1,7 @@
 """List the layer kinds with their settings, defaults and an example."""
 from __future__ import annotations
 
+import argparse
 import dataclasses
 
 from ..layers import KINDS
@@ -9,7 +10,7 @@ from ..layers.base import COMMON
 HELP = "list the layer kinds and their settings"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("kind", nargs="?", help="show only this kind")
 
 
@@ -38,15 +39,15 @@ def _summary(cls: type) -> str:
     return " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "`")
 
 
-def _yaml(value) -> str:
+def _yaml(value: object) -> str:
     """A default as a spec writes it: true, null, 1e-05."""
     if value is None:
         return "null"
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
-def run(args) -> int:
-    from ..errors import UsageError
+def run(args: argparse.Namespace) -> int:
+    from ..core.errors import UsageError
     from ..layers import did_you_mean
 
     if args.kind and args.kind not in KINDS:

@@ -1,16 +1,17 @@
 """Print the per-layer shape, parameter, memory and MAC report of a spec."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from ..memory import DTYPES
-from ..report import FORMATS, render
+from ..analysis import DTYPES
+from ..reports import FORMATS, render
 from .common import add_spec, add_strict, check_writable, load_analysis, write_text
 
 HELP = "per-layer shapes, parameters, memory and MACs"
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec(p)
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--batch", type=_positive, default=1, help="batch size for memory (default 1)")
@@ -21,7 +22,7 @@ def add_arguments(p):
     add_strict(p)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.output not in (None, "-"):
         check_writable(Path(args.output), args.spec)
     a = load_analysis(args.spec, args.strict, show_warnings=False)  # the report shows them

@@ -9,14 +9,24 @@ replica on its share of the data; rank 0 prints and saves. The last line is the 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from .common import add_device, add_spec, add_strict, load_analysis, output_path
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..api import Analysis
+    from ..backends.training.data import Data
+    from ..backends.training.loop import Options, Result, World
+
+T = TypeVar("T", int, float)
 HELP = "train the compiled model (default data: scikit-learn's digits) and report test accuracy"
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec(p)
     p.add_argument("--data", metavar="PATH",
                    help="a .npz with x and y, or a folder of class subfolders of images "
@@ -44,12 +54,18 @@ def add_arguments(p):
                    help="save the trained state_dict here (torch.save)")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     _check_libraries(args.data)
     checkpoint = output_path(args.output, CHECKPOINT_SUFFIXES, args.spec) if args.output else None
     analysis = load_analysis(args.spec, args.strict)
-    from ..backends.data import load_data
-    from ..backends.train import Options, World, distributed, save_checkpoint, train
+    from ..backends.training.data import load_data
+    from ..backends.training.loop import (
+        Options,
+        World,
+        distributed,
+        save_checkpoint,
+        train,
+    )
 
     data = load_data(args.data, analysis.input_shape, analysis.output_shape)
     options = Options(args.epochs, args.batch_size, args.lr, args.optimizer, args.seed,
@@ -64,7 +80,8 @@ def run(args) -> int:
     return 0
 
 
-def _summary(analysis, data, options, world, result, checkpoint) -> str:
+def _summary(analysis: Analysis, data: Data, options: Options, world: World, result: Result,
+             checkpoint: Path | None) -> str:
     """A few lines for people and logs; the last one is always the test accuracy."""
     processes = f" x {world.size} processes" if world.size > 1 else ""
     lines = [
@@ -97,7 +114,7 @@ def _rate(text: str) -> float:
     return value
 
 
-def _bounded(text: str, kind, low, high, what: str):
+def _bounded(text: str, kind: Callable[[str], T], low: float, high: float, what: str) -> T:
     """Parse and range-check an option value as an argparse error (exit 2, usage shown)."""
     try:
         value = kind(text)

@@ -2,23 +2,25 @@
 (`activation: relu`) on conv and dense. Shape in = shape out, no parameters, no MACs."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
-from ..spec_model import Constrain, setting
-from .base import Layer, TorchCall, TorchPlan, one_input
+from ..core.model import Constrain, setting
+from ..core.shapes import Shape
+from .base import Layer, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 
 class _Activation(Layer):
     torch_cls: ClassVar[str] = ""
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
 
     def call(self) -> TorchCall:
         return TorchCall(self.torch_cls, (), self.settings())
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(self.call())
 
 
@@ -76,7 +78,7 @@ class LeakyRelu(_Activation):
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
     negative_slope: Annotated[float, Constrain(ge=0, le=1)] = setting(
-        0.01, doc="the slope for x < 0")
+        default=0.01, doc="the slope for x < 0")
 
 
 @register
@@ -88,11 +90,11 @@ class Elu(_Activation):
     shorthand = "alpha"
     example = "- elu"
     alpha: Annotated[float, Constrain(gt=0, le=100)] = setting(
-        1.0, doc="the value approached as x goes to minus infinity is -alpha")
+        default=1.0, doc="the value approached as x goes to minus infinity is -alpha")
 
 
 class _ChannelNorm(_Activation):
-    """Normalised over the channel axis (axis 1 with the batch, the class scores of a classifier)."""
+    """Normalised over the channel axis (axis 1 with the batch: a classifier's class scores)."""
 
     def call(self) -> TorchCall:
         return TorchCall(type(self).torch_cls, (), {"dim": 1})

@@ -1,8 +1,8 @@
 """The contract every layer kind fulfils, in one class per kind.
 
 A kind is a frozen dataclass that pydantic validates (its schema: fields, defaults, bounds; see
-:mod:`netspec.spec_model`) plus four rules:
-``infer`` (output shape, raising :class:`~netspec.errors.LayerError` with the arithmetic),
+:mod:`netspec.core.model`) plus four rules:
+``infer`` (output shape, raising :class:`~netspec.core.errors.LayerError` with the arithmetic),
 ``counts`` (weights, biases, non-trainable state, MACs), ``label`` (the short text reports and
 diagrams show) and ``torch`` (which ``torch.nn`` modules build it, described as data so that this
 package never imports torch). Engines, reports and backends call these and never branch on a kind.
@@ -10,12 +10,13 @@ package never imports torch). Engines, reports and backends call these and never
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, NamedTuple, Sequence
+from typing import Any, ClassVar, NamedTuple
 
-from ..errors import LayerError
-from ..shapes import Shape, fmt_shape
-from ..spec_model import Count, Name, Ref, Size, SpecModel, field_docs, setting
+from ..core.errors import LayerError
+from ..core.model import Count, Name, Ref, Size, SpecModel, field_docs, setting
+from ..core.shapes import Shape, fmt_shape
 
 COMMON = ("name", "input", "expect")  # the settings every kind has
 Warn = Callable[[LayerError], None]
@@ -80,10 +81,10 @@ class Layer(SpecModel):
     batch_statistics: ClassVar[bool] = False
     example: ClassVar[str] = ""  # a YAML line for the docs
 
-    name: Name | None = setting(None, doc="layer name; default: kind + running number")
+    name: Name | None = setting(default=None, doc="layer name; default: kind + running number")
     input: Ref | list[Ref] | None = setting(
-        None, doc="the layer(s) this one reads; default: the previous layer")
-    expect: Expect | None = setting(None, doc="expected output shape and/or parameters")
+        default=None, doc="the layer(s) this one reads; default: the previous layer")
+    expect: Expect | None = setting(default=None, doc="expected output shape and/or parameters")
 
     def settings(self, *names: str) -> dict[str, Any]:
         """Copies of these settings by name, or of all but name/input/expect: what a backend
@@ -142,5 +143,5 @@ def fmt_kernel(kernel: int | list[int], rank: int) -> str:
     return "x".join(map(str, per_axis(kernel, rank, "kernel")))
 
 
-def fmt_padding(padding) -> str:
+def fmt_padding(padding: object) -> str:
     return str(padding).replace(" ", "")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from ..errors import LayerError
-from ..shapes import fmt_shape
-from ..spec_model import setting
+from ..core.errors import LayerError
+from ..core.model import setting
+from ..core.shapes import Shape, fmt_shape
 from .activations import ActivationName, shortcut
 from .base import (
     Counts,
@@ -13,6 +14,7 @@ from .base import (
     Size,
     TorchCall,
     TorchPlan,
+    Warn,
     fmt_axes,
     fmt_kernel,
     fmt_padding,
@@ -28,13 +30,16 @@ class _Sliding(Layer):
     """The settings every convolution kind shares: the window, the bias, the activation."""
 
     kernel: Size | list[Size] = setting(doc="kernel size: one number or one per axis")
-    stride: Size | list[Size] = setting(1, doc="step between windows: one number or one per axis")
-    padding: Padding = setting(0, doc="n, one per axis, [before, after] pairs, same, valid")
+    stride: Size | list[Size] = setting(
+        default=1, doc="step between windows: one number or one per axis")
+    padding: Padding = setting(
+        default=0, doc="n, one per axis, [before, after] pairs, same, valid")
     dilation: Size | list[Size] = setting(
-        1, doc="spacing between kernel taps (1: none): one number or one per axis")
-    bias: bool = setting(True, doc="learn one bias per output channel")
+        default=1, doc="spacing between kernel taps (1: none): one number or one per axis")
+    bias: bool = setting(default=True, doc="learn one bias per output channel")
     activation: ActivationName | None = setting(
-        None, doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
+        default=None,
+        doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
 
     def window(self) -> dict:
         return self.settings("kernel", "stride", "padding", "dilation")
@@ -49,16 +54,17 @@ class Conv(_Sliding):
     example = "- conv: {filters: 96, kernel: 11, stride: 4, name: conv1}"
 
     filters: Size = setting(doc="number of filters = output channels")
-    groups: Size = setting(1, doc="split channels into groups; groups = channels is depthwise")
+    groups: Size = setting(
+        default=1, doc="split channels into groups; groups = channels is depthwise")
 
-    def _geometry(self, x):
+    def _geometry(self, x: Shape) -> list[tuple[int, int]]:
         rank = spatial(x, self.kind)
         ks = per_axis(self.kernel, rank, "kernel")
         ss = per_axis(self.stride, rank, "stride")
         ds = per_axis(self.dilation, rank, "dilation")
         return resolve_padding(self.padding, x[1:], ks, ss, ds)
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         pads = self._geometry(x)
         for what, n in (("input channels", x[0]), ("filters", self.filters)):
@@ -69,13 +75,13 @@ class Conv(_Sliding):
         wins = slide(x, self.kernel, self.stride, pads, self.dilation, warn=warn)
         return (self.filters, *(w.out for w in wins))
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         x = inputs[0]
         per_output = math.prod(per_axis(self.kernel, len(x) - 1, "kernel")) * x[0] // self.groups
         return Counts(weights=per_output * self.filters, biases=self.filters if self.bias else 0,
                       macs=per_output * math.prod(out))
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1
         text = (f"conv {self.filters} {fmt_kernel(self.kernel, rank)} "
                 f"/{fmt_axes(per_axis(self.stride, rank, 'stride'))} p{fmt_padding(self.padding)}")
@@ -85,7 +91,7 @@ class Conv(_Sliding):
             text += f" d{fmt_axes(per_axis(self.dilation, rank, 'dilation'))}"
         return text + (f" +{self.activation}" if self.activation else "")
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         x = inputs[0]
         rank = len(x) - 1
         pads = self._geometry(x)
@@ -115,24 +121,24 @@ class DepthwiseConv(_Sliding):
     shorthand = "kernel"
     example = "- depthwise_conv: {kernel: 3, stride: 2, padding: 1, bias: false}"
 
-    multiplier: Size = setting(1, doc="filters per input channel")
+    multiplier: Size = setting(default=1, doc="filters per input channel")
 
     def as_conv(self, channels: int) -> Conv:
         return Conv(filters=channels * self.multiplier, groups=channels, bias=self.bias,
                     activation=self.activation, **self.window())
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         spatial(x, self.kind)
         return self.as_conv(x[0]).infer(inputs, warn)
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return self.as_conv(inputs[0][0]).counts(inputs, out)
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return "depthwise " + self.as_conv(inputs[0][0]).label(inputs).split(" ", 2)[2]
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return self.as_conv(inputs[0][0]).torch(inputs, out)
 
 
@@ -146,7 +152,7 @@ class SeparableConv(_Sliding):
     example = "- separable_conv: {filters: 128, kernel: 3, padding: same, bias: false}"
 
     filters: Size = setting(doc="output channels of the pointwise step")
-    multiplier: Size = setting(1, doc="depthwise filters per input channel")
+    multiplier: Size = setting(default=1, doc="depthwise filters per input channel")
 
     def _depthwise(self, channels: int) -> Conv:
         return Conv(filters=channels * self.multiplier, groups=channels, bias=False,
@@ -155,26 +161,26 @@ class SeparableConv(_Sliding):
     def _pointwise(self, channels: int) -> Conv:
         return Conv(filters=self.filters, kernel=1, bias=self.bias)
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         spatial(x, self.kind)
         mid = self._depthwise(x[0]).infer(inputs, warn)
         return self._pointwise(mid[0]).infer([mid], warn)
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         x = inputs[0]
         mid = (x[0] * self.multiplier, *out[1:])
         d = self._depthwise(x[0]).counts(inputs, mid)
         p = self._pointwise(mid[0]).counts([mid], out)
         return Counts(d.weights + p.weights, p.biases, 0, d.macs + p.macs)
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1
         return (f"separable {self.filters} {fmt_kernel(self.kernel, rank)} "
                 f"/{fmt_axes(per_axis(self.stride, rank, 'stride'))} p{fmt_padding(self.padding)}"
                 + (f" +{self.activation}" if self.activation else ""))
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         x = inputs[0]
         mid = (x[0] * self.multiplier, *out[1:])
         depthwise = self._depthwise(x[0]).torch(inputs, mid)

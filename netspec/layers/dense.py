@@ -1,11 +1,13 @@
 """Fully connected layer: ``(n_in + 1) * n_out`` parameters on a flat input."""
 from __future__ import annotations
 
-from ..errors import LayerError
-from ..shapes import fmt_shape, numel
-from ..spec_model import setting
+from collections.abc import Sequence
+
+from ..core.errors import LayerError
+from ..core.model import setting
+from ..core.shapes import Shape, fmt_shape, numel
 from .activations import ActivationName, shortcut
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 
@@ -18,11 +20,12 @@ class Dense(Layer):
     example = "- dense: {units: 10, activation: softmax}"
 
     units: Size = setting(doc="number of output units")
-    bias: bool = setting(True, doc="learn one bias per unit")
+    bias: bool = setting(default=True, doc="learn one bias per unit")
     activation: ActivationName | None = setting(
-        None, doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
+        default=None,
+        doc="an activation applied after the layer (relu, gelu, ...): one layer fewer")
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         if len(x) != 1:
             raise LayerError(
@@ -32,14 +35,14 @@ class Dense(Layer):
                      + (f" or `- global_avgpool` ({x[0]:,} features)" if len(x) > 1 else ""))
         return (self.units,)
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         n_in = inputs[0][0]
         return Counts(weights=n_in * self.units, biases=self.units if self.bias else 0,
                       macs=n_in * self.units)
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return f"dense {self.units}" + (f" +{self.activation}" if self.activation else "")
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         main = TorchCall("Linear", (inputs[0][0], self.units), {"bias": self.bias})
         return TorchPlan(main, post=shortcut(self.activation))

@@ -1,8 +1,11 @@
 """Dropout: zero a random fraction of activations while training; identity at inference."""
 from __future__ import annotations
 
-from ..spec_model import Rate, setting
-from .base import Layer, TorchCall, TorchPlan, one_input
+from collections.abc import Sequence
+
+from ..core.model import Rate, setting
+from ..core.shapes import Shape
+from .base import Layer, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 
@@ -15,13 +18,13 @@ class Dropout(Layer):
     is_view = True  # the identity at inference: it returns its input, allocating nothing
     example = "- dropout: 0.25"
 
-    rate: Rate = setting(0.5, doc="fraction of activations to drop, 0 <= rate < 1")
+    rate: Rate = setting(default=0.5, doc="fraction of activations to drop, 0 <= rate < 1")
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return f"dropout {self.rate:g}"
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Dropout", (), {"p": self.rate}))

@@ -5,21 +5,22 @@ the shapes do not fit, the walker adds every input's name, shape and line to the
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from ..errors import LayerError
-from ..shapes import fmt_shape
-from ..spec_model import Constrain, setting
-from .base import Layer, Ref, TorchPlan
+from ..core.errors import LayerError
+from ..core.model import Constrain, setting
+from ..core.shapes import Shape, fmt_shape
+from .base import Layer, Ref, TorchPlan, Warn
 from .registry import register
 
 
 class _Merge(Layer):
     shorthand = "input"
     input: Annotated[list[Ref], Constrain(min_length=2)] | None = setting(
-        None, doc="the layers to merge (at least two)")
+        default=None, doc="the layers to merge (at least two)")
 
-    def _check(self, inputs):
+    def _check(self, inputs: Sequence[Shape]) -> None:
         if len(inputs) < 2:
             raise LayerError(f"{self.kind} needs at least two inputs, got {len(inputs)}",
                              key="input", hint=f"name them: `- {self.kind}: [a, b]`")
@@ -32,7 +33,7 @@ class Add(_Merge):
     kind = "add"
     example = "- add: [bn2, shortcut]"
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         self._check(inputs)
         if len(set(inputs)) > 1:
             raise LayerError("add needs inputs of one shape, got "
@@ -42,7 +43,7 @@ class Add(_Merge):
                                   "makes the shapes match")
         return inputs[0]
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="sum")
 
 
@@ -53,7 +54,7 @@ class Concat(_Merge):
     kind = "concat"
     example = "- concat: [branch1, branch2, branch3, branch4]"
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         self._check(inputs)
         if len({len(s) for s in inputs}) > 1 or len({s[1:] for s in inputs}) > 1:
             raise LayerError("concat needs inputs with the same spatial size, got "
@@ -61,8 +62,8 @@ class Concat(_Merge):
                              hint="only the channel counts may differ")
         return (sum(s[0] for s in inputs), *inputs[0][1:])
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return f"concat {len(inputs)}"
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="cat")

@@ -2,10 +2,12 @@
 local response normalisation (AlexNet's NORM, no parameters)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from ..spec_model import Constrain, setting
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, one_input
+from ..core.model import Constrain, setting
+from ..core.shapes import Shape
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 NonNegFloat = Annotated[float, Constrain(ge=0)]
@@ -21,20 +23,20 @@ class BatchNorm(Layer):
     example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
 
     eps: Annotated[float, Constrain(gt=0, le=1)] = setting(
-        1e-5, doc="added to the variance before its square root")
+        default=1e-5, doc="added to the variance before its square root")
     momentum: Annotated[float, Constrain(gt=0, le=1)] = setting(
-        0.1, doc="PyTorch's convention: weight of the new batch")
-    affine: bool = setting(True, doc="learn a scale and a shift per channel")
+        default=0.1, doc="PyTorch's convention: weight of the new batch")
+    affine: bool = setting(default=True, doc="learn a scale and a shift per channel")
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         c = inputs[0][0]
         learned = c if self.affine else 0
         return Counts(weights=learned, biases=learned, state=2 * c)
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = max(len(inputs[0]) - 1, 1)
         kw = {"eps": self.eps, "momentum": self.momentum, "affine": self.affine}
         return TorchPlan(TorchCall(f"BatchNorm{rank}d", (inputs[0][0],), kw))
@@ -48,17 +50,17 @@ class LocalResponseNorm(Layer):
     shorthand = "size"
     example = "- lrn: {size: 5, alpha: 0.0001, beta: 0.75, k: 2}"
 
-    size: Size = setting(5, doc="channels summed over, centred on each one")
-    alpha: NonNegFloat = setting(1e-4, doc="scale of the sum of squares (divided by size)")
-    beta: NonNegFloat = setting(0.75, doc="the power the divisor is raised to")
-    k: NonNegFloat = setting(2.0, doc="added to the scaled sum before the power")
+    size: Size = setting(default=5, doc="channels summed over, centred on each one")
+    alpha: NonNegFloat = setting(default=1e-4, doc="scale of the sum of squares (divided by size)")
+    beta: NonNegFloat = setting(default=0.75, doc="the power the divisor is raised to")
+    k: NonNegFloat = setting(default=2.0, doc="added to the scaled sum before the power")
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return f"lrn {self.size}"
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         kw = {"alpha": self.alpha, "beta": self.beta, "k": self.k}
         return TorchPlan(TorchCall("LocalResponseNorm", (self.size,), kw))

@@ -2,17 +2,19 @@
 average pooling. The default stride is the pool size (seed 000)."""
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
-from ..errors import LayerError
-from ..shapes import fmt_shape
-from ..spec_model import setting
+from ..core.errors import LayerError
+from ..core.model import setting
+from ..core.shapes import Shape, fmt_shape
 from .base import (
     Counts,
     Layer,
     Size,
     TorchCall,
     TorchPlan,
+    Warn,
     fmt_axes,
     fmt_kernel,
     fmt_padding,
@@ -30,17 +32,19 @@ class _Pool(Layer):
     torch_prefix: ClassVar[str] = ""
     padding_rule: ClassVar[PaddingRule] = PaddingRule(half_kernel=True)
 
-    kernel: Size | list[Size] = setting(2, doc="pool size: one number or one per axis")
-    stride: Size | list[Size] | None = setting(None, doc="default: the pool size")
-    padding: Padding = setting(0, doc="n, one per axis, [before, after] pairs, same, valid")
-    ceil_mode: bool = setting(False, doc="keep a last, partial window (PyTorch's ceil_mode)")
+    kernel: Size | list[Size] = setting(default=2, doc="pool size: one number or one per axis")
+    stride: Size | list[Size] | None = setting(default=None, doc="default: the pool size")
+    padding: Padding = setting(
+        default=0, doc="n, one per axis, [before, after] pairs, same, valid")
+    ceil_mode: bool = setting(
+        default=False, doc="keep a last, partial window (PyTorch's ceil_mode)")
 
-    def _pads(self, x) -> list[tuple[int, int]]:
+    def _pads(self, x: Shape) -> list[tuple[int, int]]:
         rank = len(x) - 1
         return resolve_padding(self.padding, x[1:], per_axis(self.kernel, rank, "kernel"),
                                per_axis(self._stride(), rank, "stride"), (1,) * rank)
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         rank = spatial(x, self.kind)
         ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
@@ -49,7 +53,7 @@ class _Pool(Layer):
                      rule=self.padding_rule)
         return (x[0], *(w.out for w in wins))
 
-    def _check(self, x, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
+    def _check(self, x: Shape, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
         """The padding PyTorch's pools refuse, as ``padding_rule`` states it (the non-tiling
         hint reads the same rule): more than half the pool on a side, and one-sided padding
         for a kind that pads both sides alike."""
@@ -61,13 +65,13 @@ class _Pool(Layer):
                 raise LayerError(f"padding {max(lo, hi)} is more than half the pool size {k}",
                                  key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
 
-    def _stride(self):
+    def _stride(self) -> int | list[int]:
         return self.kernel if self.stride is None else self.stride
 
-    def counts(self, inputs, out):
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return Counts()
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1
         text = (f"{self.kind} {fmt_kernel(self.kernel, rank)} "
                 f"/{fmt_axes(per_axis(self._stride(), rank, 'stride'))}")
@@ -75,12 +79,12 @@ class _Pool(Layer):
             text += f" p{fmt_padding(self.padding)}"
         return text + (" ceil" if self.ceil_mode else "")
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         x = inputs[0]
         rank = len(x) - 1
         ks, ss = per_axis(self.kernel, rank, "kernel"), per_axis(self._stride(), rank, "stride")
         pads = self._pads(x)
-        kw = {"kernel_size": ks, "stride": ss}
+        kw: dict[str, Any] = {"kernel_size": ks, "stride": ss}
         if all(lo == hi for lo, hi in pads):
             kw.update(padding=tuple(lo for lo, _ in pads), ceil_mode=self.ceil_mode)
             return TorchPlan(TorchCall(f"{self.torch_prefix}{rank}d", (), kw))
@@ -112,7 +116,7 @@ class AvgPool(_Pool):
     padding_rule = PaddingRule(symmetric=True, half_kernel=True)
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
 
-    def _check(self, x, ks, pads):
+    def _check(self, x: Shape, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
         """PyTorch's AvgPool3d also refuses an input smaller than the pool, padding or not."""
         super()._check(x, ks, pads)
         if len(ks) == 3 and any(n < k for n, k in zip(x[1:], ks)):
@@ -129,12 +133,12 @@ class GlobalAvgPool(Layer):
     kind = "global_avgpool"
     example = "- global_avgpool"
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         spatial(x, self.kind, hint="global pooling needs spatial axes to average over")
         return (x[0],)
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1
         return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (1,)),
                          post=("flatten", TorchCall("Flatten")))
@@ -151,16 +155,16 @@ class AdaptiveAvgPool(Layer):
     shorthand = "output"
     example = "- adaptive_avgpool: 7"
 
-    output: Size | list[Size] = setting(1, doc="output size: one number or one per axis")
+    output: Size | list[Size] = setting(default=1, doc="output size: one number or one per axis")
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         rank = spatial(x, self.kind, hint="adaptive pooling needs spatial axes")
         return (x[0], *per_axis(self.output, rank, "output"))
 
-    def label(self, inputs):
+    def label(self, inputs: Sequence[Shape]) -> str:
         return f"adaptive_avgpool {fmt_kernel(self.output, len(inputs[0]) - 1)}"
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1
         return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (out[1:],)))

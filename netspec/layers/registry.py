@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .base import Layer
 
@@ -29,7 +30,7 @@ def _normal(word: str) -> str:
     return re.sub(r"[123]d$", "", re.sub(r"[\s_\-]", "", word.lower()))
 
 
-def did_you_mean(word: str, choices) -> str | None:
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice: typos, other frameworks' names, conv2d for conv."""
     choices = list(choices)
     normal = {_normal(c): c for c in choices}

@@ -1,8 +1,10 @@
 """Flatten: (C, H, W) -> (C*H*W,), a view that allocates nothing (so no activation memory)."""
 from __future__ import annotations
 
-from ..shapes import numel
-from .base import Layer, TorchCall, TorchPlan, one_input
+from collections.abc import Sequence
+
+from ..core.shapes import Shape, numel
+from .base import Layer, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 
@@ -14,8 +16,8 @@ class Flatten(Layer):
     is_view = True
     example = "- flatten"
 
-    def infer(self, inputs, warn):
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return (numel(one_input(inputs, self.kind)),)
 
-    def torch(self, inputs, out):
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Flatten"))

@@ -1,20 +1,21 @@
 """What conv-like and pool-like kinds share: resolving padding and sliding a window per axis.
 
-The shape rule lives in :mod:`netspec.shapes`; this module turns its results into the messages a
-student needs: an output that would be empty is an error with the arithmetic, a window that does
-not tile its input is a warning naming the lost rows and the padding that would fit.
+The shape rule lives in :mod:`netspec.core.shapes`; this module turns its results into the
+messages a student needs: an output that would be empty is an error with the arithmetic, a
+window that does not tile its input is a warning naming the lost rows and the padding that
+would fit.
 """
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, Union
+from typing import Literal, NamedTuple
 
-from ..errors import LayerError
-from ..shapes import Shape, Window, axis_names, fmt_shape, same_padding
-from ..spec_model import NonNeg
+from ..core.errors import LayerError
+from ..core.model import NonNeg
+from ..core.shapes import Shape, Window, axis_names, fmt_shape, same_padding
 from .base import Warn, per_axis
 
 PadPair = list[NonNeg]
-Padding = Union[Literal["same", "valid"], NonNeg, list[Union[NonNeg, PadPair]]]
+Padding = Literal["same", "valid"] | NonNeg | list[NonNeg | PadPair]
 
 
 def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
@@ -54,7 +55,8 @@ class PaddingRule(NamedTuple):
 ANY_PADDING = PaddingRule()
 
 
-def slide(x: Shape, kernel, stride, pads: list[tuple[int, int]], dilation=1,
+def slide(x: Shape, kernel: int | list[int], stride: int | list[int],
+          pads: list[tuple[int, int]], dilation: int | list[int] = 1,
           ceil_mode: bool = False, warn: Warn | None = None,
           rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
     """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a

@@ -1,0 +1,145 @@
+"""What the analysis produces: a record per layer, one per block or group, and the checked
+network that holds them with its totals. Plain data that every report and backend reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ..core.errors import Diagnostic
+from ..core.shapes import Shape, numel
+from ..graph.network import INPUT, Network
+from .memory import Memory, estimate
+
+
+class LayerRecord(NamedTuple):
+    """One row of the report: what a layer produces and what it costs, per sample.
+    (A NamedTuple: immutable, and cheap to make for 10,000-layer specs.)"""
+
+    index: int  # type: ignore[assignment]  # the layer's 1-based index (shadows tuple.index)
+    name: str
+    kind: str
+    label: str
+    inputs: tuple[str, ...]
+    output_shape: Shape
+    activations: int  # elements of the new tensor it produces (0 for views)
+    weights: int
+    biases: int
+    state: int  # non-trainable (batchnorm running statistics)
+    macs: int
+    group: tuple[str, ...]
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        d = self._asdict()
+        d["inputs"] = list(self.inputs)
+        d["output_shape"] = list(self.output_shape)
+        d["group"] = list(self.group)
+        d["params"] = self.params
+        return d
+
+
+class GroupRecord(NamedTuple):
+    """A block instance or named group: its layers' sums, for subtotals and folded rows."""
+
+    name: str
+    depth: int  # 1 for a top-level group
+    first: int  # index of its first and last layer
+    last: int
+    layers: int
+    output_shape: Shape
+    activations: int
+    weights: int
+    biases: int
+    state: int
+    macs: int
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        d = self._asdict()
+        d["output_shape"] = list(self.output_shape)
+        d["params"] = self.params
+        return d
+
+
+def scope_path(record: LayerRecord) -> tuple[str, ...]:
+    """The named groups and blocks a layer is in, outermost first (unnamed repeats left out)."""
+    return tuple(g for g in record.group if "@" not in g)
+
+
+@dataclass(frozen=True)
+class CheckedNetwork:
+    """A network whose shapes and counts are known: per-layer records, totals, and the warnings
+    found. Plain figures; :class:`netspec.Analysis`, what users hold, adds the views."""
+
+    network: Network
+    layers: tuple[LayerRecord, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.network.input_shape
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape
+
+    @property
+    def shapes(self) -> dict[str, Shape]:
+        """Every tensor's shape by name: the network input's (``input``) and each layer's."""
+        return {INPUT: self.input_shape} | {r.name: r.output_shape for r in self.layers}
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return self.total_params  # every learnable parameter trains; nothing is frozen
+
+    @property
+    def total_weights(self) -> int:
+        return sum(r.weights for r in self.layers)
+
+    @property
+    def total_biases(self) -> int:
+        return sum(r.biases for r in self.layers)
+
+    @property
+    def total_state(self) -> int:
+        return sum(r.state for r in self.layers)
+
+    @property
+    def total_activations(self) -> int:
+        """Elements of the input plus every new tensor a layer produces, per sample."""
+        return numel(self.input_shape) + sum(r.activations for r in self.layers)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.macs for r in self.layers)
+
+    def groups(self) -> list[GroupRecord]:
+        """Every block instance and named group, in the order they start."""
+        members: dict[str, list[LayerRecord]] = {}
+        for r in self.layers:
+            for name in scope_path(r):
+                members.setdefault(name, []).append(r)
+        return [GroupRecord(name, scope_path(rs[0]).index(name) + 1, rs[0].index,
+                            rs[-1].index, len(rs), rs[-1].output_shape,
+                            sum(r.activations for r in rs), sum(r.weights for r in rs),
+                            sum(r.biases for r in rs), sum(r.state for r in rs),
+                            sum(r.macs for r in rs))
+                for name, rs in members.items()]
+
+    def memory(self, batch: int = 1, dtype: str = "float32") -> Memory:
+        return estimate(self.total_params, self.total_activations, self.total_state, batch,
+                        dtype)

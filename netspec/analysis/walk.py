@@ -1,0 +1,117 @@
+"""Infer every layer's shape and counts: plain records that every report is a view of.
+
+The walker calls each kind's rules and adds what the kinds cannot know: where the layer is
+written, its index and name. Warnings (a window that does not tile, a layer nothing reads) are
+kept with the result; under ``strict`` they are errors. Expectations a spec states are checked last.
+"""
+from __future__ import annotations
+
+from ..core.errors import Diagnostic, LayerError, SpecError
+from ..core.shapes import Shape, fmt_shape, numel
+from ..graph.builder import BuildError, build
+from ..graph.module_names import clashes
+from ..graph.network import INPUT, Network, Node
+from ..layers.base import Counts, Layer
+from ..reading.source import Document
+from .checks import layer_expectations, network_expectations, unread_layers
+from .result import CheckedNetwork, LayerRecord
+
+
+def build_network(doc: Document) -> Network:
+    """The document's network (:func:`netspec.graph.builder.build`); when it cannot be built,
+    the shape errors of the layers built before the first error are reported with the build's
+    own. (Errors only: whether a layer is read, or the network's expectations, depend on the
+    layers that are missing.)"""
+    try:
+        return build(doc)
+    except BuildError as e:
+        raise SpecError(_shape_errors(e.partial) + e.diagnostics) from None
+
+
+def _shape_errors(partial: Network | None) -> list[Diagnostic]:
+    if partial is None:
+        return []
+    try:
+        analyze(partial)
+    except SpecError as e:
+        return [d for d in e.diagnostics if d.severity == "error"]
+    return []
+
+
+def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
+    """Infer shapes and counts; raise SpecError with every error (and warning) found."""
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    shapes: dict[str, Shape] = {INPUT: network.input_shape}
+    records: list[LayerRecord] = []
+    rules = _Rules()
+    for node in network.nodes:
+        if any(ref not in shapes for ref in node.inputs):
+            continue  # an earlier error already explains why this input has no shape
+        facts = rules(node.layer, tuple(shapes[ref] for ref in node.inputs))
+        if isinstance(facts, LayerError):
+            errors.append(_located(node, facts, "error", _input_details(network, node, shapes)))
+            continue
+        out, c, label, found = facts
+        record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
+                             0 if node.layer.is_view else numel(out), c.weights, c.biases,
+                             c.state, c.macs, node.group)
+        warnings += [_located(node, w, "error" if strict else "warning") for w in found]
+        errors += layer_expectations(node, record)
+        shapes[node.name] = out
+        records.append(record)
+    warnings += unread_layers(network, "error" if strict else "warning")
+    if strict:
+        errors, warnings = errors + warnings, []
+    if len(records) == len(network.nodes):  # every shape is known: check the whole network
+        errors += clashes(network.nodes, shapes) + network_expectations(network, records)
+    if errors:
+        raise SpecError(sorted(errors + warnings, key=_order))
+    return CheckedNetwork(network, tuple(records), tuple(warnings))
+
+
+# What a kind's rules give for one layer: output shape, counts, label and warnings.
+_Facts = tuple[Shape, Counts, str, list[LayerError]]
+
+
+class _Rules:
+    """A kind's rules are pure functions of its settings and input shapes, so a layer repeated
+    on the same shapes (VGG's blocks, ResNet's stages) is worked out once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple, _Facts | LayerError] = {}
+
+    def __call__(self, layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:
+        key = (id(layer), inputs)
+        if key not in self.memo:
+            self.memo[key] = self._apply(layer, inputs)
+        return self.memo[key]
+
+    @staticmethod
+    def _apply(layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:
+        found: list[LayerError] = []
+        try:
+            out = tuple(layer.infer(inputs, found.append))
+            return out, layer.counts(inputs, out), layer.label(inputs), found
+        except LayerError as e:
+            return e
+
+
+def _located(node: Node, e: LayerError, severity: str, extra: tuple[str, ...] = ()) -> Diagnostic:
+    return Diagnostic(severity, e.message, node.where(e.key), node.describe(),
+                      tuple(e.details) + extra, e.hint)
+
+
+def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...]:
+    """For a layer with several inputs: each one's name, shape and line."""
+    if len(node.inputs) < 2:
+        return ()
+    lines = {n.name: n.location.line for n in network.nodes}
+    return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
+                 + (f" (line {lines[ref]})" if ref in lines else " (the network input)")
+                 for ref in node.inputs)
+
+
+def _order(d: Diagnostic) -> tuple[int, int]:
+    loc = d.location
+    return (loc.line, loc.col) if loc else (0, 0)

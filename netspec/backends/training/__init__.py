@@ -1,0 +1,1 @@
+"""`netspec train`: data fitted to a spec (:mod:`.data`) and the training loop (:mod:`.loop`)."""

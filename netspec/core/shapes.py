@@ -1,0 +1,113 @@
+"""Shape arithmetic, written once, over plain ints.
+
+Every conv-like and pool-like kind uses these; none of them imports a framework. The rules are
+the ones PyTorch implements, so the checker's predictions can be tested against it.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+Shape = tuple[int, ...]  # channels first, no batch axis: (C,), (C, L), (C, H, W), (C, D, H, W)
+
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def axis_names(spatial_rank: int) -> tuple[str, ...]:
+    return AXIS_NAMES.get(spatial_rank, tuple(f"axis {i}" for i in range(spatial_rank)))
+
+
+def fmt_shape(shape: Shape) -> str:
+    """``(64, 7, 7)``, the way shapes appear in messages."""
+    return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def shape_text(shape: Shape) -> str:
+    """``64x7x7``, the way shapes appear in reports and diagrams."""
+    return "x".join(str(d) for d in shape)
+
+
+def span(kernel: int, dilation: int = 1) -> int:
+    """How many input positions a dilated kernel covers: d(f-1) + 1."""
+    return dilation * (kernel - 1) + 1
+
+
+class Window(NamedTuple):
+    """One axis of a sliding window: the inputs of ``floor((n + 2p - f)/s) + 1``."""
+
+    size: int  # n
+    kernel: int  # f
+    stride: int = 1  # s
+    pad_lo: int = 0
+    pad_hi: int = 0
+    dilation: int = 1
+    ceil_mode: bool = False
+
+    @property
+    def padded(self) -> int:
+        return self.size + self.pad_lo + self.pad_hi
+
+    @property
+    def span(self) -> int:
+        return span(self.kernel, self.dilation)
+
+    @property
+    def out(self) -> int:
+        """The output size, as PyTorch computes it (ceil_mode included)."""
+        room = self.padded - self.span
+        if not self.ceil_mode:
+            return max(room // self.stride + 1, 0)
+        # A window may hang over the end, even when the kernel is longer than the input...
+        out = -(-room // self.stride) + 1
+        # ...but PyTorch drops a last window that would start in the right padding.
+        if (out - 1) * self.stride >= self.size + self.pad_lo:
+            out -= 1
+        return max(out, 0)
+
+    @property
+    def leftover(self) -> int:
+        """Positions at the end of the padded input that no window visits (0 when it tiles)."""
+        room = self.padded - self.span
+        return 0 if room < 0 or self.ceil_mode else room % self.stride
+
+    @property
+    def lost(self) -> int:
+        """Real input positions after the last window that no window visits: the leftover
+        beyond the trailing padding (ResNet's 3x3 stride-2 pad-1 conv on an even size skips
+        only padding). A stride longer than the kernel skips positions by design: 0 then."""
+        if self.stride > self.span:
+            return 0
+        return max(0, self.leftover - self.pad_hi)
+
+    def formula(self) -> str:
+        """The arithmetic with the numbers filled in, e.g. ``floor((7 + 2*0 - 3) / 3) + 1 = 2``."""
+        pad = (f"2*{self.pad_lo}" if self.pad_lo == self.pad_hi
+               else f"{self.pad_lo} + {self.pad_hi}")
+        f = str(self.kernel) if self.dilation == 1 else f"({self.dilation}*({self.kernel}-1)+1)"
+        op = "ceil" if self.ceil_mode else "floor"
+        return f"{op}(({self.size} + {pad} - {f}) / {self.stride}) + 1 = {self.out}"
+
+    def exact(self) -> str:
+        """The unrounded quotient, as the notes write it (``2.33``)."""
+        value = (self.padded - self.span) / self.stride + 1
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same': output ceil(n/s); the odd pixel of padding goes after."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + span(kernel, dilation) - size, 0)
+    return total // 2, total - total // 2
+
+
+def receptive_field(windows: list[tuple[int, int]]) -> int:
+    """Receptive field of stacked (kernel span, stride) layers: 3 stacked 3x3 see 7x7."""
+    field, jump = 1, 1
+    for k, s in windows:
+        field += (k - 1) * jump
+        jump *= s
+    return field
+
+
+def numel(shape: Shape) -> int:
+    return math.prod(shape)

@@ -1,0 +1,450 @@
+"""Turn a loaded spec document into a :class:`~netspec.graph.network.Network`.
+
+This is where the short forms are read (``- conv: 64``, ``- relu``, sibling keys), kind defaults
+are applied, repeats are expanded (bounded), names are given and references are resolved. Every
+problem is collected with its location, so a student sees all the mistakes of a file at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from pydantic_core import ValidationError
+
+from ..core.errors import Diagnostic, Location, SpecError
+from ..core.model import field_docs
+from ..core.validation import validate
+from ..layers import KINDS, did_you_mean
+from ..layers.base import COMMON, Layer
+from ..reading.document import SpecFile
+from ..reading.messages import describe, translate
+from ..reading.source import Document
+from .blocks import MAX_BLOCK_DEPTH, BindError, bind, substitute
+from .module_names import name_problem
+from .network import INPUT, Network, Node
+from .scope import BLOCK_INPUT, Scope, Scopes
+
+MAX_LAYERS = 100_000
+MAX_REPEAT = 10_000
+GROUP_KEYS = {"repeat", "layers", "name", "input"}
+USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
+
+
+class BuildError(SpecError):
+    """The spec cannot be built. ``partial`` is the network of the layers built before the first
+    error, when every name they read resolved: their shapes can still be checked, so that a
+    typo in layer 8 does not hide a kernel too large in layer 3 (the analysis does that)."""
+
+    def __init__(self, diagnostics: list[Diagnostic], partial: Network | None = None):
+        super().__init__(diagnostics)
+        self.partial = partial
+
+
+def build(doc: Document) -> Network:
+    """Validate the document and expand it into nodes; raise BuildError with every problem."""
+    b = _NetworkBuilder(doc)
+    spec = b.top_level()
+    b.defaults(spec)
+    b.check_blocks(spec)
+    b.items(spec.layers, ("layers",), group=())
+    before = len(b.errors)
+    b.resolve_inputs()
+    name = spec.name or _stem(doc.file)
+    if b.errors:
+        names_resolved = len(b.errors) == before
+        prefix = tuple(b.nodes[:b.cutoff])
+        partial = Network(name, tuple(spec.input), prefix, doc.file) if (
+            names_resolved and prefix) else None
+        raise BuildError(b.errors, partial)
+    expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
+    return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
+                   MappingProxyType(expect_locs))
+
+
+class _NetworkBuilder:
+    """The state of one build: the nodes so far, the errors found, the open scopes."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.errors: list[Diagnostic] = []
+        self.nodes: list[Node] = []
+        self.skipped = 0  # layers left out for an error, so that later ones keep their index
+        self.index_known = True  # False once an error leaves out layers that cannot be counted
+        self.cutoff: int | None = None  # how many layers were built before the first error
+        self.kind_defaults: dict[str, dict] = {}
+        self.cache: dict[tuple, Layer] = {}
+        self.scopes = Scopes()
+        self.blocks: dict = {}
+        self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
+        self.pending_input: str | None = None  # what the next layer reads, if not the last one
+
+    def error(self, message: str, path: tuple, at_key: bool = False, **kw: Any) -> None:
+        if self.cutoff is None:
+            self.cutoff = len(self.nodes)
+        where = self.doc.where_key(path) if at_key else self.doc.where(path)
+        self.errors.append(Diagnostic("error", message, where, **kw))
+
+    def top_level(self) -> SpecFile:
+        try:
+            return validate(SpecFile, self.doc.data)
+        except ValidationError as e:
+            self.schema_errors(e, (), "the spec", SpecFile)
+            raise BuildError(self.errors) from None
+
+    def defaults(self, spec: SpecFile) -> None:
+        """Check `defaults:` once, against each kind's schema, so typos are caught there."""
+        for kind, values in spec.defaults.items():
+            path = ("defaults", kind)
+            if kind not in KINDS:
+                self.error(f"unknown layer kind '{kind}' in defaults", path, at_key=True,
+                           hint=did_you_mean(kind, KINDS) or _known_kinds())
+                continue
+            fields = [f for f in field_docs(KINDS[kind]) if f not in COMMON]
+            for key in values:
+                if key not in fields:
+                    self.error(f"'{key}' is not a setting of {kind}", path + (key,), at_key=True,
+                               hint=did_you_mean(key, fields)
+                               or f"{kind} takes: {', '.join(fields)}")
+            self.kind_defaults[kind] = {k: v for k, v in values.items() if k in fields}
+
+    def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:
+        for i, item in enumerate(items):
+            if len(self.nodes) > MAX_LAYERS:
+                return
+            self.item(item, path + (i,), group)
+
+    def item(self, item: Any, path: tuple, group: tuple[str, ...]) -> None:
+        if isinstance(item, str):
+            item = {item: None}
+        if not isinstance(item, dict) or not item:
+            self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
+                       layer=self.layer_label(),
+                       hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
+            self.skip(1)
+            return
+        if "layers" in item:
+            return self.group(item, path, group)
+        kinds = [k for k in item if k in KINDS or k in self.blocks]
+        if len(kinds) != 1:
+            self._no_single_kind(item, kinds, path)
+            self.skip(1)
+            return
+        kind = kinds[0]
+        if kind in self.blocks:
+            return self.use_block(kind, item, path, group)
+        inner = item[kind] if isinstance(item[kind], dict) else {}
+        where = path + ((kind, "repeat") if "repeat" in inner else ("repeat",))
+        repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
+        settings = self.params(kind, item, path)
+        layer = None if settings is None else self.validate(kind, *settings, path)
+        if layer is None or settings is None:
+            self.skip(repeat)
+            return
+        for r in range(repeat):
+            name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
+            # Copies chain, as repeated groups and block uses do: only the first reads `input:`
+            # (a merge's inputs are what it is, so every copy keeps them).
+            chained = r > 0 and len(_as_tuple(layer.input)) < 2
+            self.add_node(layer, name, path, settings[1], group, chained)
+
+    def check_blocks(self, spec: SpecFile) -> None:
+        for name in spec.blocks:
+            if name in KINDS:
+                self.error(f"the block '{name}' has the name of a layer kind", ("blocks", name),
+                           at_key=True, hint="give the block another name")
+            elif not name.isidentifier():
+                self.error(f"'{name}' cannot be a block name", ("blocks", name), at_key=True,
+                           hint="use letters, digits and _")
+        self.blocks = {k: v for k, v in spec.blocks.items() if k not in KINDS}
+
+    def use_block(self, name: str, item: dict, path: tuple, group: tuple[str, ...]) -> None:
+        """Expand one use of a block: its layers, with arguments bound, in a scope of its own."""
+        value = item[name]
+        if value is not None and not isinstance(value, dict):
+            self.error(f"a block takes a mapping of arguments, not {describe(value)}",
+                       path + (name,), hint=f"write `- {name}: {{param: value, ...}}`")
+            self.index_known = False
+            return
+        args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
+        use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
+        if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
+            chain = " -> ".join(self.expanding + [name])
+            self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
+                       f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path)
+            self.index_known = False
+            return
+        try:
+            values = bind(name, self.blocks[name], args)
+        except BindError as e:
+            where = path + (name, e.key) if e.key and value and e.key in value else (
+                path + (e.key,) if e.key else path)
+            self.error(e.message, where, at_key=e.key is not None, hint=e.hint)
+            self.index_known = False
+            return
+        unknown: list[str] = []
+        layers = substitute(self.blocks[name].layers, values, unknown)
+        for ref in dict.fromkeys(unknown):
+            self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
+                       ("blocks", name), at_key=True,
+                       hint=did_you_mean(ref[1:], self.blocks[name].params) or
+                       f"declare it under `blocks: {name}: params:`")
+        if unknown:
+            self.index_known = False
+            return
+        repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
+        for r in range(repeat):
+            local = use.get("name") if repeat == 1 else (
+                f"{use['name']}_{r + 1}" if use.get("name") else None)
+            self.expand(name, layers, local, use.get("input") if r == 0 else None, path, group)
+
+    def expand(self, name: str, layers: list, local: str | None, input_ref: Any, path: tuple,
+               group: tuple[str, ...]) -> None:
+        full = self.scopes.claim(self.scopes.local_name(name, local))
+        source = self.input_of(_as_tuple(input_ref), path)[0]
+        self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
+                               numbered=self.blocks[name].sequential))
+        self.expanding.append(name)
+        self.pending_input = source
+        first = len(self.nodes)
+        self.items(layers, ("blocks", name, "layers"), group + (full,))
+        self.expanding.pop()
+        self.scopes.pop()
+        if len(self.nodes) > first:
+            self.scopes.alias(full.rsplit(".", 1)[-1], self.nodes[-1].name)
+
+    def group(self, item: dict, path: tuple, group: tuple[str, ...]) -> None:
+        """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row."""
+        for key in item:
+            if key not in GROUP_KEYS:
+                self.error(f"'{key}' is not a key of a layer group", path + (key,), at_key=True,
+                           hint="a group has `layers:`, and optionally `repeat:` and `name:`")
+        layers = item["layers"]
+        if not isinstance(layers, list) or not layers:
+            self.error("a group's `layers:` must be a non-empty list", path + ("layers",))
+            self.index_known = False
+            return
+        repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
+        name = item.get("name")
+        if name is not None and not (isinstance(name, str) and name.isidentifier()):
+            self.error(f"a group's name must be a Python identifier, got {describe(name)}",
+                       path + ("name",))
+            self.index_known = False
+            return
+        if "input" in item:
+            self.pending_input = self.input_of(_as_tuple(item["input"]), path)[0]
+        label = f"group@{self.doc.where(path).line}"
+        if name:
+            label = self.scopes.claim(name)
+            self.scopes.push(Scope(prefix=label + ".", numbered=True))
+        before, first = len(self.errors), len(self.nodes)
+        for done in range(1, repeat + 1):
+            start = self.next_index()
+            self.items(layers, path + ("layers",), group + (label,))
+            if len(self.errors) > before:  # each further pass would repeat the same errors
+                self.skip((self.next_index() - start) * (repeat - done))
+                break
+        if name:
+            self.scopes.pop()
+            if len(self.nodes) > first:
+                self.scopes.alias(name, self.nodes[-1].name)
+
+    def repeat_count(self, value: Any, path: tuple, size: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
+            self.error(f"repeat must be a whole number from 1 to {MAX_REPEAT:,}, got {value!r}",
+                       path)
+            self.index_known = False
+            return 0
+        if len(self.nodes) + value * size > MAX_LAYERS:
+            self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
+                       f"{MAX_LAYERS:,} layers", path)
+            self.index_known = False
+            return 0
+        return value
+
+    def params(self, kind: str, item: dict, path: tuple) -> tuple[dict, dict] | None:
+        """Merge kind defaults, the short form and sibling keys; remember where each came from.
+        None when they cannot be merged (an error is reported)."""
+        cls = KINDS[kind]
+        params = dict(self.kind_defaults.get(kind, {}))
+        origins = {k: ("defaults", kind, k) for k in params}
+        value = item[kind]
+        if isinstance(value, dict):
+            settings = {k: v for k, v in value.items() if k != "repeat"}  # the item's
+            params.update(settings)
+            origins.update({k: path + (kind, k) for k in settings})
+        elif value is not None:
+            if cls.shorthand is None:
+                self.error(f"{kind} takes no value; write `- {kind}` or a mapping of settings",
+                           path + (kind,))
+                return None
+            params[cls.shorthand] = value
+            origins[cls.shorthand] = path + (kind,)
+        for key, v in item.items():
+            if key == kind:
+                continue
+            if isinstance(value, dict) and key in value:
+                self.error(f"'{key}' is given twice, inside `{kind}:` and beside it",
+                           path + (key,))
+                return None
+            if key == "repeat":
+                continue
+            params[key] = v
+            origins[key] = path + (key,)
+        return params, origins
+
+    def validate(self, kind: str, params: dict, origins: dict, path: tuple) -> Layer | None:
+        key = (kind, repr(params))  # exact enough for a cache: 1, 1.0 and True differ
+        if key in self.cache:
+            return self.cache[key]
+        try:
+            layer = validate(KINDS[kind], params)
+        except ValidationError as e:
+            self.schema_errors(e, path, kind, KINDS[kind], origins,
+                               layer=self.layer_label(kind, params.get("name")))
+            return None
+        self.cache[key] = layer
+        return layer
+
+    def add_node(self, layer: Layer, name: str | None, path: tuple, origins: dict,
+                 group: tuple[str, ...], chained: bool = False) -> None:
+        inputs = self.input_of(() if chained else _as_tuple(layer.input), path)
+        full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
+        key_locs = _KeyLocations(self.doc, origins)
+        self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
+                               key_locs, group))
+
+    def skip(self, count: int) -> None:
+        """Leave out ``count`` layers (an error was reported for them)."""
+        self.skipped += count
+
+    def layer_label(self, kind: str | None = None, name: Any = None) -> str | None:
+        """How an error names a layer that was not built: ``layer 5 'c' (conv)``, without the
+        index once layers of unknown number were left out before it (a block use that failed)."""
+        parts = ["layer"] + ([str(self.next_index())] if self.index_known else [])
+        parts += [f"'{name}'"] if isinstance(name, str) else []
+        parts += [f"({kind})"] if kind else []
+        return " ".join(parts) if len(parts) > 1 else None
+
+    def next_index(self) -> int:
+        """The 1-based index the next layer has in the spec, counting layers left out."""
+        return len(self.nodes) + self.skipped + 1
+
+    def input_of(self, refs: tuple[str, ...], path: tuple) -> tuple[str, ...]:
+        """Full names of what a layer reads: its references, or else the previous layer."""
+        if not refs:
+            pending, self.pending_input = self.pending_input, None
+            return (pending or (self.nodes[-1].name if self.nodes else INPUT),)
+        self.pending_input = None
+        resolved = []
+        for ref in refs:
+            full = self.scopes.resolve(ref)
+            if full is None:
+                self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
+                           path, hint="name the layer to read instead")
+                full = INPUT
+            resolved.append(full)
+        return tuple(resolved)
+
+    def resolve_inputs(self) -> None:
+        """Names must be unique and usable as Python attributes; references must look back."""
+        seen: dict[str, Node] = {}
+        containers = {n.name.rsplit(".", i)[0] for n in self.nodes
+                      for i in range(1, n.name.count(".") + 1)}
+        for node in self.nodes:
+            if node.name in containers:
+                self.errors.append(Diagnostic(
+                    "error", f"the name '{node.name}' is also the name of a block or group",
+                    node.where("name"), node.describe(),
+                    hint="a layer and a block or group cannot share a name"))
+            elif node.name in seen:
+                first = seen[node.name]
+                self.errors.append(Diagnostic(
+                    "error", f"the name '{node.name}' is already used by {first.describe()} "
+                    f"at line {first.location.line}", node.where("name"), node.describe(),
+                    hint="layer names must be unique" if node.layer.name else
+                    "this layer was named automatically (kind + running number), and another "
+                    "layer was given that name: name one of them with `name:`"))
+            elif problem := name_problem(node.name):
+                self.errors.append(Diagnostic("error", problem[0], node.where("name"),
+                                              node.describe(), hint=problem[1]))
+            for ref in node.inputs:
+                if ref != INPUT and ref not in seen:
+                    later = any(n.name == ref for n in self.nodes)
+                    self.errors.append(Diagnostic(
+                        "error", f"input '{ref}' " + ("is defined later; a layer can only read "
+                                                      "earlier layers" if later else
+                                                      "is not the name of any layer"),
+                        node.where("input"), node.describe(),
+                        hint=None if later else _reference_hint(ref, seen)))
+            seen.setdefault(node.name, node)
+
+    def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
+        if kinds:
+            self.error(f"one layer item names {len(kinds)} kinds ({', '.join(kinds)})", path,
+                       layer=self.layer_label(), hint="start a new `- ` item for each layer")
+            return
+        first = next(iter(item))
+        self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
+                   layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds())
+
+    def schema_errors(self, e: ValidationError, path: tuple, what: str, cls: type,
+                      origins: dict | None = None, layer: str | None = None) -> None:
+        """Locate each translated problem where its setting was written (an item's own key,
+        a sibling key, or the spec's `defaults:`)."""
+        for p in translate(e, cls, what, defaults_hint=what in KINDS):
+            key = str(p.loc[0]) if p.loc else None
+            if p.at_item and origins is not None:
+                where = path
+            elif origins and key in origins:
+                where = origins[key] + p.loc[1:]
+            else:
+                where = path + p.loc
+            self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint)
+
+
+def _reference_hint(ref: str, seen: dict) -> str | None:
+    """'did you mean'; or the copies of a repeated name; or, for a name written inside a block
+    that names a layer outside it, how to bring that layer in (a block's layers see only their
+    own and $input)."""
+    local = ref.rsplit(".", 1)[-1]
+    copies = [n for n in seen if n.startswith(ref + "_") and n[len(ref) + 1:].isdigit()]
+    if copies:
+        return f"'{ref}' was repeated: its copies are '{copies[0]}' to '{copies[-1]}'"
+    if "." in ref and local in seen:
+        return (f"'{local}' is outside the block, whose layers see only the block's own layers "
+                f"and $input: read it through the block's input (`input: {local}` where the "
+                "block is used)")
+    return did_you_mean(ref, list(seen) + [INPUT])
+
+
+class _KeyLocations(Mapping):
+    """Where each setting of a layer was written, looked up only when an error needs it."""
+
+    def __init__(self, doc: Document, origins: dict[str, tuple]):
+        self.doc, self.origins = doc, origins
+
+    def __getitem__(self, key: str) -> Location:
+        return self.doc.where(self.origins[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.origins)
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+
+def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _known_kinds() -> str:
+    return "known kinds: " + ", ".join(sorted(KINDS))
+
+
+def _stem(file: str) -> str:
+    from pathlib import PurePath
+
+    return PurePath(file).stem if not file.startswith("<") else "network"

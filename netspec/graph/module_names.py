@@ -1,0 +1,100 @@
+"""The names a network's PyTorch modules take, and the rules they follow, checked without torch.
+
+A layer becomes the module of its own name and, for some kinds, parameterless helpers named
+``<layer>_<suffix>`` (``c_relu`` for ``activation: relu``, ``c_pad`` for one-sided padding,
+``gap_flatten`` after global pooling). Blocks and groups become containers named by their path.
+A name PyTorch already uses, or a helper that meets another layer's or container's name, would
+make one module silently replace another. The builder checks layer names
+(:func:`name_problem`) and the analysis checks helpers (:func:`clashes`), so a spec that checks
+also compiles; the PyTorch backends name their modules with :func:`modules`.
+"""
+from __future__ import annotations
+
+import keyword
+from collections.abc import Mapping, Sequence
+
+from ..core.errors import Diagnostic
+from ..core.shapes import Shape
+from ..layers.base import TorchCall, TorchPlan
+from .network import INPUT, Node
+
+# Layers inside blocks and groups live in nn.ModuleDicts, whose methods a name would hide.
+CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
+# Attributes of nn.Module, and of the compiled module, that a submodule's name would shadow;
+# tests/backends/test_torch_backend.py checks this list against torch. `input` names the network's input.
+RESERVED = frozenset({
+    "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
+    "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward",
+    "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
+    "load_state_dict", "modules", "mtia", "named_buffers", "named_children", "named_modules",
+    "named_parameters", "parameters", "register_backward_hook", "register_buffer",
+    "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+    "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook", "register_module", "register_parameter",
+    "register_state_dict_post_hook", "register_state_dict_pre_hook", "requires_grad_",
+    "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
+    "training", "type", "xpu", "zero_grad",
+    "input_shape", "layer_outputs", "spec_name",  # netspec's CompiledNetwork
+    INPUT})
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """(message, hint) when a layer cannot have this dotted name, else None."""
+    parts = name.split(".")
+    if any(keyword.iskeyword(p) or p in RESERVED or p.startswith("_") for p in parts):
+        return (f"'{name}' cannot be a layer name (it is reserved in Python or PyTorch)",
+                "choose another name; names starting with '_' are PyTorch's own")
+    hidden = sorted(set(parts[1:]) & CONTAINER_METHODS)
+    if hidden:
+        return (f"'{name}' cannot be a layer name: inside a block or group, layers live in an "
+                f"nn.ModuleDict, whose method '{hidden[0]}' it would hide", "choose another name")
+    return None
+
+
+def modules(name: str, p: TorchPlan) -> list[tuple[str, TorchCall]]:
+    """The (dotted module path, call) pairs of layer ``name``, in the order they run."""
+    found = []
+    if p.pre:
+        found.append((f"{name}_{p.pre[0]}", p.pre[1]))
+    if p.main:
+        found.append((name, p.main))
+    if p.post:
+        found.append((f"{name}_{p.post[0]}", p.post[1]))
+    return found
+
+
+def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnostic]:
+    """An error for each helper module whose path another layer or a container already takes.
+
+    Layer and container names are unique (the builder sees to that), and a helper's path is its
+    layer's name plus ``_suffix``. So a clash needs a name that starts with a layer's name plus
+    ``_``: only the layers involved in such a pair are asked for their torch plans, which keeps a
+    10,000-layer check from building 10,000 plans.
+    """
+    containers = {n.name.rsplit(".", i)[0] for n in nodes for i in range(1, n.name.count(".") + 1)}
+    taken = {n.name for n in nodes} | containers
+    stems = {p for name in taken for p in _prefixes(name)} & {n.name for n in nodes}
+    involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(_prefixes(n.name))]
+    owners: dict[str, Node] = {}
+    found = []
+    for node in involved:
+        p = node.layer.torch([shapes[ref] for ref in node.inputs], shapes[node.name])
+        for path, _ in modules(node.name, p):
+            first = owners.setdefault(path, node)
+            user = (first.describe() if first is not node else
+                    f"the block or group '{path}'" if path in containers else None)
+            if user:
+                helper = first if path == node.name else node  # whose name + suffix it is
+                found.append(Diagnostic(
+                    "error", f"its PyTorch module would be named '{path}', which {user} already "
+                    "uses", node.where("name"), node.describe(),
+                    hint=f"rename one of the two: a layer's helper modules take its name plus a "
+                         f"suffix (here '{path[len(helper.name):]}')"))
+    return found
+
+
+def _prefixes(name: str) -> list[str]:
+    """``a_b_c`` -> ``a``, ``a_b``: what the name is another name plus ``_...`` of."""
+    if "_" not in name:  # most names: the fast way out
+        return []
+    return [name[:i] for i, c in enumerate(name) if c == "_"]

@@ -1,0 +1,62 @@
+"""The network as a graph of located nodes: the one representation every stage reads.
+
+A stack is a graph whose every node reads the previous one; a layer's ``input:`` names any
+earlier layer instead, which is how residual and concatenating networks are written. Nodes are
+kept in the order written, which is a topological order because references may only look back.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..core.errors import Location
+from ..core.shapes import Shape
+from ..layers.base import Layer
+
+if TYPE_CHECKING:
+    from ..reading.document import NetworkExpect
+
+INPUT = "input"  # the name by which layers refer to the network's input
+_NO_KEYS: Mapping[str, Location] = MappingProxyType({})
+
+
+class Node(NamedTuple):
+    """One layer instance after defaults, repeats and blocks are expanded.
+    (A NamedTuple: immutable, and cheap to make for 10,000-layer specs.)"""
+
+    index: int  # type: ignore[assignment]  # 1-based, in the expanded network (shadows tuple.index)
+    name: str  # dotted inside blocks and named groups: layer1.0.conv1
+    layer: Layer
+    inputs: tuple[str, ...]
+    location: Location  # the item that produced it
+    key_locations: Mapping[str, Location] = _NO_KEYS
+    group: tuple[str, ...] = ()  # enclosing groups and blocks, outermost first
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    def describe(self) -> str:
+        """How messages name a layer: ``layer 4 'conv3' (conv)``."""
+        return f"layer {self.index} '{self.name}' ({self.kind})"
+
+    def where(self, key: str | None) -> Location:
+        return self.key_locations.get(key, self.location) if key else self.location
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated spec: name, input shape and nodes. Shapes are not inferred yet."""
+
+    name: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    file: str
+    expect: NetworkExpect | None = None
+    expect_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name

@@ -1,0 +1,78 @@
+"""Names and references inside blocks and groups, mirroring how PyTorch names submodules.
+
+A block instance is a module with named children (``layer1.0.conv1``); a named group is like
+``nn.Sequential``: its children are numbered (``downsample.0``). A reference is looked up from
+the innermost scope outwards and stops at the enclosing block, whose input is ``$input``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .network import INPUT
+
+BLOCK_INPUT = "$input"
+
+
+@dataclass
+class Scope:
+    prefix: str = ""  # "layer1.0." inside that block
+    numbered: bool = False  # a named group: children default to their position
+    block_input: str | None = None  # full name of what feeds the enclosing block
+    opaque: bool = False  # a block: lookups stop here
+    names: dict[str, str] = field(default_factory=dict)  # local name -> full name
+    counters: dict[str, int] = field(default_factory=dict)
+    position: int = 0
+
+
+class Scopes:
+    """The stack of open scopes while a spec is expanded."""
+
+    def __init__(self) -> None:
+        self.stack = [Scope()]
+
+    @property
+    def top(self) -> Scope:
+        return self.stack[-1]
+
+    def push(self, scope: Scope) -> None:
+        self.stack.append(scope)
+
+    def pop(self) -> Scope:
+        return self.stack.pop()
+
+    def local_name(self, kind: str, given: str | None) -> str:
+        """The given name, else the position inside a numbered group, else kind and running
+        number: the n-th conv of a scope is ``conv<n>``, named or not. A kind ending in a digit
+        gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide."""
+        top = self.top
+        top.counters[kind] = top.counters.get(kind, 0) + 1
+        if given:
+            return given
+        if top.numbered:
+            return str(top.position)
+        return f"{kind}{'_' if kind[-1].isdigit() else ''}{top.counters[kind]}"
+
+    def claim(self, local: str) -> str:
+        """Register a child by its local name; returns its full, dotted name."""
+        top = self.top
+        top.position += 1
+        full = top.prefix + local
+        top.names[local] = full
+        return full
+
+    def alias(self, local: str, full: str) -> None:
+        """Let a group or block instance's name stand for its last layer."""
+        self.top.names[local] = full
+
+    def resolve(self, ref: str) -> str | None:
+        """The full name a reference means here; None for ``$input`` outside a block."""
+        if ref == BLOCK_INPUT:
+            return next((s.block_input for s in reversed(self.stack) if s.opaque), None)
+        for scope in reversed(self.stack):
+            if ref in scope.names:
+                return scope.names[ref]
+            if scope.opaque:
+                break
+        if ref == INPUT or not self.top.prefix:
+            return ref
+        return self.top.prefix + ref  # unknown here: reported later, under its full name

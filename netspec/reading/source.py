@@ -1,0 +1,326 @@
+"""Load a spec's YAML safely and remember where every value came from.
+
+Specs are untrusted (students' files, files from the web), so loading is bounded at every step:
+the file's size, its encoding, nesting depth (checked on the event stream, before the recursive
+composer can overflow), the number of values produced while expanding aliases, and the length of
+scalars. Only plain YAML types are built; any tag that would construct an object is an error.
+
+The result is plain Python data plus a map from each value's path (``("layers", 3, "filters")``)
+to its :class:`~netspec.core.errors.Location`, so later stages can point at the offending line.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import yaml
+
+from ..core.errors import Location, SpecError
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 1_000_000
+MAX_DIGITS = 30
+MAX_SCALAR = 10_000
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_construct = yaml.constructor.SafeConstructor()
+_SCALARS = {
+    "tag:yaml.org,2002:str": lambda n: n.value,
+    "tag:yaml.org,2002:int": _construct.construct_yaml_int,
+    "tag:yaml.org,2002:float": _construct.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _construct.construct_yaml_bool,
+    "tag:yaml.org,2002:null": lambda n: None,
+}
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+
+@dataclass
+class Document:
+    """A loaded spec: its data, where each value was written, and its file name."""
+
+    data: Any
+    locations: dict[tuple, tuple[int, int]]  # path -> (line, col); Locations made on demand
+    file: str
+    key_locations: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: tuple) -> Location:
+        """The location of ``path``, or of its nearest located ancestor."""
+        while path not in self.locations and path:
+            path = path[:-1]
+        return Location(self.file, *self.locations.get(path, (1, 1)))
+
+    def where_key(self, path: tuple) -> Location:
+        """The location of the mapping key that ends ``path`` (for unknown-key errors)."""
+        if path in self.key_locations:
+            return Location(self.file, *self.key_locations[path])
+        return self.where(path)
+
+
+def read_file(path: str | Path) -> str:
+    """Read a spec file as UTF-8 text, refusing what is not one."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise SpecError.single(f"{p} is a directory, not a spec file")
+        with p.open("rb") as f:
+            raw = read_limited(f, str(p))
+    except FileNotFoundError:
+        raise SpecError.single(f"{p}: no such file") from None
+    except PermissionError:
+        raise SpecError.single(f"{p}: permission denied") from None
+    except OSError as e:
+        raise SpecError.single(f"{p}: cannot read: {e.strerror or e}") from None
+    return decode(raw, str(p))
+
+
+def read_limited(stream: BinaryIO, name: str) -> bytes:
+    """At most MAX_BYTES from a file, a pipe or a device: their size is unknown until read
+    (``stat`` says 0 for /dev/zero), so read one byte past the limit and stop there."""
+    raw = stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise SpecError.single(f"{name} is over the {MAX_BYTES:,}-byte limit for specs",
+                               hint="is this a spec? a network spec is a few kilobytes")
+    return raw
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Decode UTF-8, pointing at the first bad byte; NUL bytes mean a binary file."""
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise SpecError.single("this is a binary file, not a YAML spec (it contains NUL bytes)",
+                               Location(file, line, 1))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError.single(f"the file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
+                               Location(file, line, col),
+                               hint="save the spec as UTF-8 text") from None
+
+
+def load_text(text: str, file: str = "<string>") -> Document:
+    """Parse YAML text into a :class:`Document`, within the limits above."""
+    if len(text) > MAX_BYTES:
+        raise SpecError.single(f"the spec is {len(text):,} characters; the limit is {MAX_BYTES:,}")
+    reader = _EventReader(file)
+    try:
+        data = reader.run(yaml.parse(text, Loader=Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise SpecError.single(_yaml_message(e), _mark(mark, file)) from None
+    except yaml.YAMLError as e:
+        raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1)) from None
+    if data is _EMPTY:
+        raise SpecError.single("the spec is empty", Location(file, 1, 1),
+                               hint="a spec is a mapping with at least `input:` and `layers:`")
+    if not isinstance(data, dict):
+        raise SpecError.single(f"a spec must be a YAML mapping, not a {_kind(data)}",
+                               Location(file, *reader.locations.get((), (1, 1))),
+                               hint="start with `name: ...`, `input: [...]` and `layers:`")
+    return Document(data, reader.locations, file, reader.key_locations)
+
+
+_EMPTY = object()
+_NO_KEY = object()
+_COLLECTION_TAGS = (None, "!", _SEQ, _MAP)
+
+
+class _Frame:
+    """An open sequence or mapping while the event stream is read."""
+
+    __slots__ = ("value", "path", "key", "anchor", "size")
+
+    def __init__(self, value: dict | list, path: tuple, anchor: str | None):
+        self.value, self.path, self.anchor = value, path, anchor
+        self.key = _NO_KEY  # in a mapping: the key waiting for its value
+        self.size = 1
+
+
+class _EventReader:
+    """Builds plain data straight from PyYAML's C event stream, in one pass and no recursion.
+
+    PyYAML's own composer and resolver cost most of the load time; here scalars are resolved
+    by the same YAML 1.1 rules (a fast path for names), nesting is bounded as it opens, and an
+    alias shares the value built for its anchor, so an alias bomb is counted, never expanded.
+    """
+
+    def __init__(self, file: str):
+        self.file = file
+        self.locations: dict[tuple, tuple[int, int]] = {}
+        self.key_locations: dict[tuple, tuple[int, int]] = {}
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self.count = 0
+        self.stack: list[_Frame] = []
+        self.root = _EMPTY
+        self.documents = 0
+
+    def run(self, events: Iterable[Any]) -> object:
+        """The data of PyYAML's ``events`` (their types are told apart with ``type() is``, the
+        fastest test there is)."""
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                self.scalar(event)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self.open(event, {} if kind is yaml.MappingStartEvent else [])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = self.stack.pop()
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, frame.size)
+                self.attach(frame.value, frame.size, None)
+            elif kind is yaml.AliasEvent:
+                self.alias(event)
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.error("a spec is one YAML document; found a second `---`", event)
+        return self.root
+
+    def open(self, event: yaml.CollectionStartEvent, value: dict | list) -> None:
+        if event.tag not in _COLLECTION_TAGS:
+            raise self._bad_tag(event.tag, event)
+        if self.stack and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is _NO_KEY:
+            raise self.error("mapping keys must be plain names", event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.error(f"the YAML nests deeper than {MAX_DEPTH} levels", event)
+        path = self.child_path()
+        self.locate(path, event)
+        self.stack.append(_Frame(value, path, event.anchor))
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        value = self.resolve(event)
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None and isinstance(parent.value, dict) and parent.key is _NO_KEY:
+            self.set_key(parent, value, event)
+            return
+        self.locate(self.child_path(), event)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self.attach(value, 1, event)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor not in self.anchors:
+            raise self.error(f"unknown alias *{event.anchor}", event)
+        value, size = self.anchors[event.anchor]
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None and isinstance(parent.value, dict) and parent.key is _NO_KEY:
+            raise self.error("mapping keys must be plain names", event)
+        self.locate(self.child_path(), event)
+        self.attach(value, size, event)
+
+    def attach(self, value: Any, size: int, event: yaml.Event | None) -> None:
+        """Put a finished value into its parent, counting what aliases would expand to."""
+        self.count += size
+        if self.count > MAX_VALUES:
+            raise SpecError.single(
+                f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
+                Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
+                hint="YAML aliases that refer to aliases multiply quickly")
+        if not self.stack:
+            self.root = value
+            return
+        parent = self.stack[-1]
+        parent.size += size
+        if isinstance(parent.value, list):
+            parent.value.append(value)
+        else:
+            parent.value[parent.key] = value
+            parent.key = _NO_KEY
+
+    def set_key(self, parent: _Frame, key: Any, event: yaml.Event) -> None:
+        key = key if isinstance(key, str) else str(key)
+        path = parent.path + (key,)
+        if key in parent.value:
+            first_line = self.key_locations[path][0]
+            raise self.error(f"duplicate key '{key}' (first given at line {first_line})", event,
+                             hint="YAML would silently keep only the last one")
+        self.key_locations[path] = self.where(event)
+        parent.key = key
+
+    def child_path(self) -> tuple:
+        if not self.stack:
+            return ()
+        parent = self.stack[-1]
+        if isinstance(parent.value, list):
+            return parent.path + (len(parent.value),)
+        return parent.path + (parent.key,)
+
+    def locate(self, path: tuple, event: yaml.Event) -> None:
+        self.locations[path] = self.where(event)
+
+    def resolve(self, event: yaml.ScalarEvent) -> Any:
+        """A scalar's value by YAML 1.1's rules (as PyYAML's safe loader), tags checked."""
+        text = event.value
+        if len(text) > MAX_SCALAR:
+            raise self.error(f"a value of {len(text):,} characters is too long "
+                             f"(limit {MAX_SCALAR:,})", event)
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain, _quoted = event.implicit
+            if not plain:
+                return text
+            if text.isidentifier() and text not in _WORDS:
+                return text  # a plain name: the common case, no regex needed
+            if text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(self.check_digits(text, event))
+            tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+        if tag == _MERGE:
+            raise self.error("YAML merge keys (<<) are not supported", event,
+                             hint="use the spec's `defaults:` section to share settings")
+        make = _SCALARS.get(tag)
+        if make is None:
+            raise self._bad_tag(tag, event)
+        if tag == "tag:yaml.org,2002:int":
+            self.check_digits(text, event)
+        try:
+            return make(yaml.ScalarNode(tag, text))
+        except ValueError as e:
+            raise self.error(f"cannot read the number {text[:40]!r}: {e}", event) from None
+
+    def check_digits(self, text: str, event: yaml.Event) -> str:
+        if len(text) > MAX_DIGITS:
+            raise self.error(f"the number {text[:20]}... has {len(text):,} digits; no size in a "
+                             "network is that large", event)
+        return text
+
+    def _bad_tag(self, tag: str, event: yaml.Event) -> SpecError:
+        return self.error(
+            f"the YAML tag {tag} is not allowed", event,
+            hint="specs hold plain numbers, strings, lists and mappings; tags that construct "
+                 "objects are never executed")
+
+    def error(self, message: str, event: yaml.Event, hint: str | None = None) -> SpecError:
+        return SpecError.single(message, _mark(event.start_mark, self.file), hint=hint)
+
+    @staticmethod
+    def where(event: yaml.Event) -> tuple[int, int]:
+        mark: Any = event.start_mark  # PyYAML's parser marks every event
+        return mark.line + 1, mark.column + 1
+
+
+_resolver = yaml.resolver.Resolver()
+_MERGE = "tag:yaml.org,2002:merge"
+# Plain words YAML 1.1 reads as booleans or null, which the fast path must not take as names.
+_WORDS = frozenset(w for b in ("yes", "no", "true", "false", "on", "off", "y", "n", "null")
+                   for w in (b, b.title(), b.upper()))
+
+
+def _mark(mark: Any, file: str) -> Location:
+    if mark is None:
+        return Location(file, 1, 1)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _yaml_message(e: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (e.context, e.problem) if p]
+    return "invalid YAML: " + ", ".join(parts)
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number",
+            bool: "boolean"}.get(type(value), type(value).__name__)

@@ -1,0 +1,31 @@
+"""The JSON report: the contract other tools read. Its keys are documented in
+docs/report-json.md and never renamed."""
+from __future__ import annotations
+
+from ..analysis import CheckedNetwork
+from .summary import CONVENTIONS
+
+
+def as_dict(a: CheckedNetwork, batch: int = 1, dtype: str = "float32") -> dict:
+    """The JSON contract: keys are documented in docs/report-json.md and never renamed."""
+    m = a.memory(batch, dtype)
+    return {
+        "name": a.name,
+        "input_shape": list(a.input_shape),
+        "output_shape": list(a.output_shape),
+        "total_params": a.total_params,
+        "trainable_params": a.trainable_params,
+        "non_trainable_state": a.total_state,
+        "total_weights": a.total_weights,
+        "total_biases": a.total_biases,
+        "total_activations": a.total_activations,
+        "total_macs": a.total_macs,
+        "total_flops": 2 * a.total_macs,
+        "memory": {"batch": batch, "dtype": dtype, "forward_bytes": m.forward,
+                   "activation_bytes": m.activations, "param_bytes": m.params,
+                   "state_bytes": m.state, "training_bytes": m.training},
+        "layers": [r.to_dict() for r in a.layers],
+        "groups": [g.to_dict() for g in a.groups()],
+        "warnings": [w.to_dict() for w in a.warnings],
+        "conventions": list(CONVENTIONS),
+    }

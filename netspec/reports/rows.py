@@ -1,0 +1,45 @@
+"""The report's rows: the input, every layer, and a subtotal after each block or named group
+(or, folded to a depth, one row per group). Cells stay values (ints stay ints), so that each
+format can write them its own way."""
+from __future__ import annotations
+
+from ..analysis import CheckedNetwork, GroupRecord, scope_path
+from ..core.shapes import numel, shape_text
+
+COLUMNS = ("#", "name", "layer", "output", "activations", "weights", "biases", "params", "MACs")
+
+
+def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
+    """The table's cells as values: ints stay ints so each view can format them.
+
+    Without ``depth``, every layer, and a subtotal row after each block or named group. With
+    ``depth`` N, groups N levels down are shown as one row each (1: ``layer1`` of a ResNet).
+    """
+    groups = {g.name: g for g in a.groups()}
+    out = [["", "input", "input", shape_text(a.input_shape), numel(a.input_shape), 0, 0, 0, 0]]
+    for i, r in enumerate(a.layers):
+        path = scope_path(r)
+        if depth is not None and len(path) >= depth:
+            g = groups[path[depth - 1]]
+            if g.first == r.index:
+                out.append(_group_row(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
+        else:
+            out.append([r.index, r.name, r.label, shape_text(r.output_shape), r.activations,
+                        r.weights, r.biases, r.params, r.macs])
+        following = scope_path(a.layers[i + 1]) if i + 1 < len(a.layers) else ()
+        for name in reversed(path):
+            if name in following or (depth is not None and groups[name].depth >= depth):
+                continue
+            g = groups[name]
+            out.append(_group_row(g, "", f"= {g.name}", f"subtotal of {g.layers} layers"))
+    return out
+
+
+def _group_row(g: GroupRecord, index: str, name: str, label: str) -> list:
+    return [index, name, label, shape_text(g.output_shape), g.activations, g.weights, g.biases,
+            g.params, g.macs]
+
+
+def totals(a: CheckedNetwork) -> list[list]:
+    return [["", "total", "", shape_text(a.output_shape), a.total_activations,
+             a.total_weights, a.total_biases, a.total_params, a.total_macs]]

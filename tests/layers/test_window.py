@@ -1,0 +1,87 @@
+"""The ragged-window warning's hint: a padding setting to paste into the spec, checked by
+following it."""
+import re
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import netspec
+from netspec.core.shapes import Window
+
+
+def hint_of(input_shape, layer):
+    (w,) = netspec.analyze(f"input: {input_shape}\nlayers:\n  - {layer}\n").warnings
+    return w.hint
+
+
+@pytest.mark.parametrize("input_shape, layer, hint", [
+    ([1, 7, 6], "maxpool: 2", "padding [1, 0] would fit: floor((7 + 2*1 - 2) / 2) + 1 = 4"),
+    ([1, 8, 8], "conv: {filters: 1, kernel: 3, stride: 2, padding: [[0, 1], 0]}",  # kept: [0, 1]
+     "padding [[0, 1], 1] would fit: floor((8 + 2*1 - 3) / 2) + 1 = 4"),
+    ([1, 7, 7], "conv: {filters: 1, kernel: 3, stride: 3}",
+     "padding 1 would fit: floor((7 + 2*1 - 3) / 3) + 1 = 3"),
+    ([1, 7, 6], "avgpool: 2", "padding [1, 0] would fit: floor((7 + 2*1 - 2) / 2) + 1 = 4"),
+    ([1, 6, 6], "avgpool: {kernel: 3, stride: 3, padding: 1}",  # less padding fits
+     "padding 0 would fit: floor((6 + 2*0 - 3) / 3) + 1 = 2"),
+    ([1, 6, 6], "maxpool: {kernel: 3, stride: 3, padding: 1}",  # never over kernel // 2
+     "padding 0 would fit: floor((6 + 2*0 - 3) / 3) + 1 = 2"),
+    ([1, 10], "conv: {filters: 1, kernel: 3, stride: 2, dilation: 2}",
+     "padding 1 would fit: floor((10 + 2*1 - (2*(3-1)+1)) / 2) + 1 = 4"),
+])
+def test_ragged_hint_is_a_padding_setting_as_the_spec_writes_it(input_shape, layer, hint):
+    assert hint_of(input_shape, layer) == hint
+
+
+@st.composite
+def sliding_layers(draw):
+    """A conv, maxpool or avgpool on a 1-D to 3-D input, with padding the kind accepts."""
+    kind = draw(st.sampled_from(["maxpool", "avgpool", "conv"]))
+    rank, k, s = draw(st.integers(1, 3)), draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    layer = {"kernel": k, "stride": s,
+             "padding": draw(st.integers(0, 3 if kind == "conv" else k // 2))}
+    if kind == "conv":
+        layer |= {"filters": 1, "dilation": draw(st.integers(1, 2))}
+    sizes = draw(st.lists(st.integers(1, 12), min_size=rank, max_size=rank))
+    return kind, [1, *sizes], layer
+
+
+def allowed_pairs(kind, k):
+    top = 4 if kind == "conv" else k // 2
+    return [(lo, hi) for lo in range(top + 1) for hi in range(top + 1)
+            if lo == hi or kind != "avgpool"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(sliding_layers())
+def test_the_ragged_hint_fits_or_no_allowed_padding_does(layer):
+    """Pasted into the layer, the suggested padding is accepted and visits every row; when the
+    hint says none fits, no padding the kind accepts does (brute force over the axis)."""
+    kind, shape, setting = layer
+    text = f"input: {shape}\nlayers:\n  - {kind}: {setting}\n"
+    try:
+        warnings = netspec.analyze(text).warnings
+    except netspec.SpecError:
+        return  # the kernel does not fit: not this test's business
+    for w in warnings:
+        fits = re.match(r"padding (.*) would fit", w.hint or "")
+        if fits:
+            fixed = setting | {"padding": yaml.safe_load(fits.group(1))}
+            assert not netspec.analyze(f"input: {shape}\nlayers:\n  - {kind}: {fixed}\n").warnings
+        else:
+            k, s, d = setting["kernel"], setting["stride"], setting.get("dilation", 1)
+            ragged = [n for n in shape[1:] if Window(n, k, s, setting["padding"],
+                                                     setting["padding"], d).lost]
+            assert all(not Window(n, k, s, lo, hi, d).out or Window(n, k, s, lo, hi, d).lost
+                       for n in ragged for lo, hi in allowed_pairs(kind, k))
+
+
+def test_no_hint_when_no_allowed_padding_fits():
+    """Unreachable with PyTorch's kinds (pools do not dilate), but the contract holds."""
+    from netspec.layers.window import PaddingRule, _closest_fit, _ragged
+
+    w = Window(6, 3, 4, 0, 0, 2)  # span 5, stride 4: one window, the last position lost
+    assert w.lost and _closest_fit(w, PaddingRule(symmetric=True, half_kernel=True)) is None
+    assert _ragged(["length"], w, None, 0).hint is None
+    assert not Window(6, 3, 4, *_closest_fit(w, PaddingRule()), 2).lost  # a conv may pad more

@@ -1,0 +1,124 @@
+"""Untrusted specs: each hostile input ends in a clear, located error, and nothing executes."""
+import io
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+import netspec
+from netspec.cli import main
+from netspec.core.errors import SpecError
+from netspec.reading.source import MAX_BYTES
+
+
+def error_of(tmp_path, content: bytes | str) -> str:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    with pytest.raises(SpecError) as info:
+        netspec.analyze(path)
+    return info.value.diagnostics[0].format()
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("", "spec.yaml:1:1: error: the spec is empty"),
+    ("# only a comment\n", "the spec is empty"),
+    ("- a\n- b\n", "a spec must be a YAML mapping, not a list"),
+    ("just text", "a spec must be a YAML mapping, not a string"),
+    (b"\x00\x01\x02binary", "this is a binary file, not a YAML spec"),
+    (b"name: caf\xe9\n", "spec.yaml:1:10: error: the file is not valid UTF-8 (byte 0xe9)"),
+    ("name: x\nname: y\n", "spec.yaml:2:1: error: duplicate key 'name' (first given at line 1)"),
+    ("input: [1, 2\nlayers: [relu]\n", "invalid YAML"),
+    ("layers:\n  - !!python/object/apply:os.system [echo hacked]\n",
+     "the YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"),
+    ("x: !!binary aGVsbG8=\n", "is not allowed"),
+    ("a: &x {k: 1}\nb:\n  <<: *x\n", "YAML merge keys (<<) are not supported"),
+    (BOMB, "more than 1,000,000 values (an alias bomb?)"),
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "nests deeper than 64 levels"),
+    ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "error"),
+    ("input: [1, " + "9" * 5000 + "]\nlayers: [relu]\n", "has 5,000 digits"),
+    ("name: " + "x" * 20_000 + "\n", "a value of 20,000 characters is too long"),
+    ("input: [1, 100000000000000000000, 8]\nlayers: [relu]\n",
+     "input[1] should be less than or equal to 2147483647"),
+    ("input: [1, 8, 8]\nlayers:\n  - repeat: 10000\n    layers:\n"
+     "      - repeat: 10000\n        layers: [relu]\n", "would exceed the limit of 100,000 layers"),
+    ("input: [1, 8, 8]\nlayers: relu\n", "layers should be a valid list"),
+    ("input: [1, 8, 8]\nlayers: [3]\n", "a layer is a kind name or a mapping, not 3"),
+    ("input: [1, 8, 8]\nlayers: [relu]\nblokcs: {}\n", "unknown key 'blokcs' for the spec"),
+    ("input: [1, 2, 3, 4, 5]\nlayers: [relu]\n", "input should have at most 4 items, not 5"),
+    ("input: [true, 8]\nlayers: [relu]\n", "input[0] should be a valid integer"),
+])
+def test_hostile_and_malformed_inputs(tmp_path, content, expected):
+    assert expected in error_of(tmp_path, content)
+
+
+def test_alias_bomb_stays_in_bounded_memory(tmp_path):
+    tracemalloc.start()
+    error_of(tmp_path, BOMB)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50 * 2**20  # 9**9 = 387 million strings would need tens of GiB
+
+
+def test_oversized_file(tmp_path):
+    assert "is over the 8,388,608-byte limit for specs" in error_of(tmp_path, "#" * (MAX_BYTES + 1))
+
+
+class Endless(io.RawIOBase):
+    """A stream of "y\\n" that never ends, like `yes` piped into stdin."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = b"y\n" * (len(buffer) // 2) + b"y" * (len(buffer) % 2)
+        return len(buffer)
+
+
+def test_endless_devices_and_pipes_are_read_only_up_to_the_limit(capsys, monkeypatch):
+    """stat() gives 0 bytes for /dev/zero and pipes: the limit must hold while reading."""
+    with pytest.raises(SpecError, match="/dev/zero is over the 8,388,608-byte limit for specs"):
+        netspec.analyze(Path("/dev/zero"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
+    assert main(["check", "-"]) == 1
+    assert "<stdin> is over the 8,388,608-byte limit" in capsys.readouterr().out
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    with pytest.raises(SpecError, match="no such file"):
+        netspec.analyze(tmp_path / "missing.yaml")
+    with pytest.raises(SpecError, match="is a directory"):
+        netspec.analyze(tmp_path / "dir.yaml" if (tmp_path / "dir.yaml").mkdir() is None else "")
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("specs/lenet5", "specs/lenet5: no such file"),  # no suffix: still a path
+    ("specs/lenet5.yaml", None),
+    (str(Path(__file__).parents[2] / "specs" / "lenet5.yaml"), None),
+    ("{name: t, input: [1, 4], layers: [relu]}", None),  # one line of flow YAML: text
+    ("name: t", "<string>:1:1: error: the spec needs 'input'"),  # key: value is text
+    ("", "<string>"),  # blank: empty text, not the current folder
+    ("net: v2.yaml", "net: v2.yaml: no such file"),  # a .yaml name is a path, ': ' or not
+])
+def test_a_string_is_a_path_unless_it_reads_as_yaml(spec, expected, monkeypatch):
+    monkeypatch.chdir(Path(__file__).parents[2])
+    if expected is None:
+        assert netspec.analyze(spec).layers
+    else:
+        with pytest.raises(SpecError) as info:
+            netspec.analyze(spec)
+        assert expected in str(info.value)
+
+
+def test_tags_never_execute(tmp_path):
+    marker = tmp_path / "pwned"
+    error_of(tmp_path, f"a: !!python/object/apply:os.system ['touch {marker}']\n")
+    assert not marker.exists()
+
+
+def test_locations_point_into_the_file(tmp_path):
+    text = "name: t\ninput: [1, 8, 8]\nlayers:\n  - relu\n  - conv: {filters: 0, kernel: 3}\n"
+    assert error_of(tmp_path, text).startswith(f"{tmp_path / 'spec.yaml'}:5:21: error: ")
