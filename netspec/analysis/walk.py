@@ -99,7 +99,7 @@ class _Rules:
 
 def _located(node: Node, e: LayerError, severity: str, extra: tuple[str, ...] = ()) -> Diagnostic:
     return Diagnostic(severity, e.message, node.where(e.key), node.describe(),
-                      tuple(e.details) + extra, e.hint)
+                      tuple(e.details) + extra, e.hint, e.code)
 
 
 def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...]:

@@ -1,19 +1,26 @@
 """Validate specs and infer every layer's shape without building a model.
 
-Exit 0 when every spec is valid, 1 when one is not, 2 for bad usage."""
+Every diagnostic has a stable code (error[NS401]); --explain NS401 says what it means, why it
+matters and how to fix it, with an example. Exit 0 when every spec is valid, 1 when one is not,
+2 for bad usage."""
 from __future__ import annotations
 
 import argparse
+import json
 
-from ..core.errors import SpecError
+from ..core.codes import CODES, lookup
+from ..core.errors import SpecError, UsageError
 from .common import add_strict, load_analysis
 
 HELP = "validate specs and infer their shapes (no torch)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("specs", nargs="+", metavar="SPEC",
+    p.add_argument("specs", nargs="*", metavar="SPEC",
                    help="spec files (YAML); - reads standard input")
+    p.add_argument("--explain", metavar="CODE",
+                   help="explain a diagnostic code (NS401 or its name, empty-output) with an "
+                        "example; `all` prints the whole index (docs/diagnostics.md)")
     add_strict(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json prints one object per spec with its diagnostics")
@@ -21,6 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.explain:
+        return explain(args.explain, args.format)
+    if not args.specs:
+        raise UsageError("give one or more SPEC files, or --explain CODE")
     failed = False
     results = []
     for spec in args.specs:
@@ -44,7 +55,30 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{spec}: ok: {a.name}, {len(a.layers)} layers, output {shape}, "
                       f"{a.total_params:,} parameters")
     if args.format == "json":
-        import json
-
         print(json.dumps(results, indent=2))
     return 1 if failed else 0
+
+
+def explain(word: str, fmt: str) -> int:
+    """The index entry of one code, or (``all``) the whole index: Markdown as text, a list of
+    the codes as JSON."""
+    from ..reports.code_index import explain, index_markdown
+
+    if word == "all":
+        print(json.dumps([_as_json(c) for c in CODES.values()], indent=2) if fmt == "json"
+              else index_markdown(), end="" if fmt != "json" else "\n")
+        return 0
+    code = lookup(word)
+    if code is None:
+        from ..layers import did_you_mean
+
+        hint = did_you_mean(word, [c.name for c in CODES.values()])
+        raise UsageError(f"--explain: no diagnostic code {word!r}" + (f"; {hint}" if hint else
+                         "; `netspec check --explain all` lists them"))
+    print(json.dumps(_as_json(code), indent=2) if fmt == "json" else explain(code))
+    return 0
+
+
+def _as_json(code: object) -> dict:
+    fields = ("id", "name", "summary", "explanation", "stage", "example")
+    return {f: getattr(code, f) for f in fields}

@@ -1,10 +1,14 @@
-"""Print the per-layer shape, parameter, memory and MAC report of a spec."""
+"""Print the per-layer shape, parameter, memory and MAC report of a spec.
+
+With --format json, an invalid spec prints its diagnostics as JSON on standard output too
+({"spec", "valid": false, "diagnostics"}), so a tool reading the report always gets JSON."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
 from ..analysis import DTYPES
+from ..core.errors import SpecError
 from ..reports import FORMATS, render
 from .common import add_spec, add_strict, check_writable, load_analysis, write_text
 
@@ -25,7 +29,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.output not in (None, "-"):
         check_writable(Path(args.output), args.spec)
-    a = load_analysis(args.spec, args.strict, show_warnings=False)  # the report shows them
+    try:
+        a = load_analysis(args.spec, args.strict, show_warnings=False)  # the report shows them
+    except SpecError as e:
+        if args.format != "json":
+            raise
+        import json
+
+        write_text(args.output, json.dumps({"spec": args.spec, "valid": False, "diagnostics": [
+            d.to_dict() for d in e.diagnostics]}, indent=2))
+        return 1
     write_text(args.output, render(a, args.format, args.batch, args.dtype, args.depth))
     return 0
 

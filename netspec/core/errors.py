@@ -23,7 +23,8 @@ class Location(NamedTuple):
 
 
 class Diagnostic(NamedTuple):
-    """One finding about a spec, formatted like a compiler message."""
+    """One finding about a spec, formatted like a compiler message:
+    ``hw3.yaml:23:32: error[NS401]: layer 4 'down2' (conv): output height is ...``."""
 
     severity: str  # "error" or "warning"
     message: str
@@ -31,11 +32,13 @@ class Diagnostic(NamedTuple):
     layer: str | None = None  # e.g. "layer 4 'down2' (conv)"
     details: tuple[str, ...] = ()
     hint: str | None = None
+    code: str | None = None  # the stable code (netspec.core.codes), e.g. "NS401"
 
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""
         who = f"{self.layer}: " if self.layer else ""
-        lines = [f"{where}{self.severity}: {who}{self.message}"]
+        code = f"[{self.code}]" if self.code else ""
+        lines = [f"{where}{self.severity}{code}: {who}{self.message}"]
         lines += [f"  {d}" for d in self.details]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
@@ -44,6 +47,7 @@ class Diagnostic(NamedTuple):
     def to_dict(self) -> dict:
         loc = self.location
         return {
+            "code": self.code,
             "severity": self.severity,
             "message": self.message,
             "file": loc.file if loc else None,
@@ -75,6 +79,7 @@ class LayerError(Exception):
     details: list[str] = field(default_factory=list)
     hint: str | None = None
     key: str | None = None  # the parameter at fault, to point at its line
+    code: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

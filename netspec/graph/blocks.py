@@ -8,17 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.codes import declare
 from ..layers import did_you_mean
 from ..reading.document import REQUIRED, BlockDef
 from .scope import BLOCK_INPUT
+
+BLOCK_ARGUMENTS = declare(
+    "NS308", "block-arguments", "a block's use gives arguments it does not take, or misses one",
+    "A block is used with a mapping of its parameters' values: each key one of the "
+    "parameters declared under `blocks: NAME: params:`, and every parameter whose default is "
+    "`required` given.",
+    "input: [1, 28, 28]\nblocks:\n  unit:\n    params: {width: required}\n"
+    "    layers: [{conv: {filters: $width, kernel: 3}}]\nlayers:\n  - unit: {widht: 8}\n")
+BLOCK_PARAMETER = declare(
+    "NS309", "block-parameter", "a block's layers or defaults name a parameter it lacks",
+    "Inside a block, `$name` stands for the value of the parameter `name`, declared under "
+    "`params:` with a default or `required`. A default may name another parameter "
+    "(`b: $a`), but not one that is not declared, and not in a circle.",
+    "input: [1, 28, 28]\nblocks:\n  unit:\n    params: {width: 8}\n"
+    "    layers: [{conv: {filters: $widht, kernel: 3}}]\nlayers: [unit]\n")
 
 MAX_BLOCK_DEPTH = 16
 
 
 class BindError(Exception):
-    def __init__(self, message: str, key: str | None = None, hint: str | None = None):
+    def __init__(self, message: str, key: str | None = None, hint: str | None = None,
+                 code: str = BLOCK_ARGUMENTS):
         super().__init__(message)
-        self.message, self.key, self.hint = message, key, hint
+        self.message, self.key, self.hint, self.code = message, key, hint, code
 
 
 def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
@@ -47,12 +64,14 @@ def _resolve_defaults(name: str, block: BlockDef, values: dict[str, Any],
         if target not in block.params:
             raise BindError(f"block '{name}': the default of '{key}' is ${target}, which is not "
                             "one of its parameters",
-                            hint=f"declare {target!r} under params, with a value or `required`")
+                            hint=f"declare {target!r} under params, with a value or `required`",
+                            code=BLOCK_PARAMETER)
     while pending:
         ready = [k for k in pending if values[k][1:] not in pending]
         if not ready:
             raise BindError(f"block '{name}': the defaults of {', '.join(map(repr, pending))} "
-                            "name each other in a circle", hint="give one of them a value")
+                            "name each other in a circle", hint="give one of them a value",
+                            code=BLOCK_PARAMETER)
         for key in ready:
             values[key] = values[values[key][1:]]
         pending = [k for k in pending if k not in ready]

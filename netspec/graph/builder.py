@@ -12,18 +12,103 @@ from typing import Any
 
 from pydantic_core import ValidationError
 
+from ..core.codes import declare
 from ..core.errors import Diagnostic, Location, SpecError
 from ..core.model import field_docs
 from ..core.validation import validate
 from ..layers import KINDS, did_you_mean
 from ..layers.base import COMMON, Layer
 from ..reading.document import SpecFile
-from ..reading.messages import describe, translate
+from ..reading.messages import UNKNOWN_KEY, describe, translate
 from ..reading.source import Document
-from .blocks import MAX_BLOCK_DEPTH, BindError, bind, substitute
-from .module_names import name_problem
+from .blocks import (
+    BLOCK_ARGUMENTS,
+    BLOCK_PARAMETER,
+    MAX_BLOCK_DEPTH,
+    BindError,
+    bind,
+    substitute,
+)
+from .module_names import RESERVED_NAME, name_problem
 from .network import INPUT, Network, Node
 from .scope import BLOCK_INPUT, Scope, Scopes
+
+SETTING_TWICE = declare(
+    "NS204", "setting-twice", "a setting is given both inside a layer's mapping and beside it",
+    "`- conv: {filters: 8}` and `filters: 8` beside `conv:` say the same thing; with both, one "
+    "would silently win. Keep one.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n    kernel: 5\n")
+TAKES_NO_VALUE = declare(
+    "NS205", "takes-no-value", "a kind without a short form is given a single value",
+    "`- conv: 64` fills a conv's filters, but kinds like flatten or add have no setting a "
+    "single value could fill: write `- flatten`, or a mapping of settings.",
+    "input: [1, 28, 28]\nlayers:\n  - flatten: 3\n")
+UNKNOWN_KIND = declare(
+    "NS301", "unknown-kind", "a layer kind or block that does not exist",
+    "A layer item starts with its kind (`conv`, `maxpool`, `dense`, ...) or the name of a block "
+    "defined under `blocks:`. The hint names the closest kind, and other frameworks' names "
+    "(Conv2d, Linear, MaxPool2d) are recognised; `netspec kinds` lists them all.",
+    "input: [1, 28, 28]\nlayers:\n  - convolution: 8\n")
+SEVERAL_KINDS = declare(
+    "NS302", "several-kinds", "one layer item names more than one kind",
+    "Each `- ` item is one layer. Two kinds in one mapping usually mean a missing `- ` before "
+    "the second.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: 8\n    relu:\n")
+BAD_ITEM = declare(
+    "NS303", "bad-item", "a layer item that is neither a kind name nor a mapping",
+    "Write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`.",
+    "input: [1, 28, 28]\nlayers:\n  - 42\n")
+BAD_REPEAT = declare(
+    "NS304", "bad-repeat", "repeat is not a whole number in range",
+    "`repeat:` copies a layer, a group or a block use in a row; it takes a whole number from "
+    "1 to 10,000.",
+    "input: [1, 28, 28]\nlayers:\n  - relu: {}\n    repeat: -2\n")
+TOO_MANY_LAYERS = declare(
+    "NS305", "too-many-layers", "the network would have more than 100,000 layers",
+    "Repeats multiply: a limit on the expanded network keeps a spec (or a hostile file) from "
+    "building millions of layers before anything is checked.",
+    "input: [1, 28, 28]\nlayers:\n  - repeat: 10000\n    layers: [relu, relu, relu, relu, "
+    "relu, relu, relu, relu, relu, relu, relu]\n")
+BAD_GROUP = declare(
+    "NS306", "bad-group", "a group (`layers:` inside the layer list) is malformed",
+    "A group is `- layers: [...]` with, optionally, `repeat:`, `name:` (a Python identifier) "
+    "and `input:`; its layers are a non-empty list.",
+    "input: [1, 28, 28]\nlayers:\n  - layers: []\n")
+BLOCK_NAME = declare(
+    "NS307", "block-name", "a block's name is a kind's name or not an identifier",
+    "Block uses are written like kinds (`- bottleneck: {...}`), so a block cannot take a "
+    "kind's name, and its name must be letters, digits and _.",
+    "input: [1, 28, 28]\nblocks:\n  conv: {layers: [relu]}\nlayers: [relu]\n")
+BLOCK_RECURSION = declare(
+    "NS310", "block-recursion", "a block uses itself, or blocks nest more than 16 deep",
+    "A block's layers may use other blocks, but not, through any chain, the block itself: "
+    "its expansion would never end.",
+    "input: [1, 28, 28]\nblocks:\n  a: {layers: [b]}\n  b: {layers: [a]}\nlayers: [a]\n")
+DUPLICATE_NAME = declare(
+    "NS311", "duplicate-name", "two layers, or a layer and a group, share a name",
+    "Names identify layers in references, reports and PyTorch's state_dict keys, so each is "
+    "unique. An automatic name (kind + running number) can meet a name given by hand: name "
+    "one of the two.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, name: c}\n"
+    "  - conv: {filters: 8, kernel: 3, name: c}\n")
+UNKNOWN_REFERENCE = declare(
+    "NS313", "unknown-reference", "an `input:` names no layer",
+    "`input:` and a merge's inputs name earlier layers (dotted inside blocks and named "
+    "groups, `layer1.0.conv1`), or `input` for the network's input. The hint names the "
+    "closest name.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, name: c1}\n"
+    "  - add: [c1, c2]\n")
+FORWARD_REFERENCE = declare(
+    "NS314", "forward-reference", "an `input:` names a layer that comes later",
+    "Layers read earlier layers only, so the network is a graph without cycles in the order "
+    "it is written. Move the layer, or read another one.",
+    "input: [1, 28, 28]\nlayers:\n  - relu: {input: c}\n"
+    "  - conv: {filters: 1, kernel: 3, name: c}\n")
+INPUT_OUTSIDE_BLOCK = declare(
+    "NS315", "input-outside-block", "`$input` is used outside a block",
+    "`$input` stands for what feeds a block, inside the block's layers. Elsewhere, name the "
+    "layer to read.",
+    "input: [1, 28, 28]\nlayers:\n  - relu: {input: $input}\n")
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
@@ -79,11 +164,12 @@ class _NetworkBuilder:
         self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
 
-    def error(self, message: str, path: tuple, at_key: bool = False, **kw: Any) -> None:
+    def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
+              **kw: Any) -> None:
         if self.cutoff is None:
             self.cutoff = len(self.nodes)
         where = self.doc.where_key(path) if at_key else self.doc.where(path)
-        self.errors.append(Diagnostic("error", message, where, **kw))
+        self.errors.append(Diagnostic("error", message, where, code=code, **kw))
 
     def top_level(self) -> SpecFile:
         try:
@@ -98,14 +184,14 @@ class _NetworkBuilder:
             path = ("defaults", kind)
             if kind not in KINDS:
                 self.error(f"unknown layer kind '{kind}' in defaults", path, at_key=True,
-                           hint=did_you_mean(kind, KINDS) or _known_kinds())
+                           hint=did_you_mean(kind, KINDS) or _known_kinds(), code=UNKNOWN_KIND)
                 continue
             fields = [f for f in field_docs(KINDS[kind]) if f not in COMMON]
             for key in values:
                 if key not in fields:
                     self.error(f"'{key}' is not a setting of {kind}", path + (key,), at_key=True,
                                hint=did_you_mean(key, fields)
-                               or f"{kind} takes: {', '.join(fields)}")
+                               or f"{kind} takes: {', '.join(fields)}", code=UNKNOWN_KEY)
             self.kind_defaults[kind] = {k: v for k, v in values.items() if k in fields}
 
     def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:
@@ -120,7 +206,8 @@ class _NetworkBuilder:
         if not isinstance(item, dict) or not item:
             self.error(f"a layer is a kind name or a mapping, not {describe(item)}", path,
                        layer=self.layer_label(),
-                       hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`")
+                       hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`",
+                       code=BAD_ITEM)
             self.skip(1)
             return
         if "layers" in item:
@@ -152,10 +239,10 @@ class _NetworkBuilder:
         for name in spec.blocks:
             if name in KINDS:
                 self.error(f"the block '{name}' has the name of a layer kind", ("blocks", name),
-                           at_key=True, hint="give the block another name")
+                           at_key=True, hint="give the block another name", code=BLOCK_NAME)
             elif not name.isidentifier():
                 self.error(f"'{name}' cannot be a block name", ("blocks", name), at_key=True,
-                           hint="use letters, digits and _")
+                           hint="use letters, digits and _", code=BLOCK_NAME)
         self.blocks = {k: v for k, v in spec.blocks.items() if k not in KINDS}
 
     def use_block(self, name: str, item: dict, path: tuple, group: tuple[str, ...]) -> None:
@@ -163,7 +250,8 @@ class _NetworkBuilder:
         value = item[name]
         if value is not None and not isinstance(value, dict):
             self.error(f"a block takes a mapping of arguments, not {describe(value)}",
-                       path + (name,), hint=f"write `- {name}: {{param: value, ...}}`")
+                       path + (name,), hint=f"write `- {name}: {{param: value, ...}}`",
+                       code=BLOCK_ARGUMENTS)
             self.index_known = False
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
@@ -171,7 +259,8 @@ class _NetworkBuilder:
         if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
             chain = " -> ".join(self.expanding + [name])
             self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
-                       f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path)
+                       f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path,
+                       code=BLOCK_RECURSION)
             self.index_known = False
             return
         try:
@@ -179,7 +268,7 @@ class _NetworkBuilder:
         except BindError as e:
             where = path + (name, e.key) if e.key and value and e.key in value else (
                 path + (e.key,) if e.key else path)
-            self.error(e.message, where, at_key=e.key is not None, hint=e.hint)
+            self.error(e.message, where, at_key=e.key is not None, hint=e.hint, code=e.code)
             self.index_known = False
             return
         unknown: list[str] = []
@@ -188,7 +277,7 @@ class _NetworkBuilder:
             self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
                        ("blocks", name), at_key=True,
                        hint=did_you_mean(ref[1:], self.blocks[name].params) or
-                       f"declare it under `blocks: {name}: params:`")
+                       f"declare it under `blocks: {name}: params:`", code=BLOCK_PARAMETER)
         if unknown:
             self.index_known = False
             return
@@ -218,17 +307,19 @@ class _NetworkBuilder:
         for key in item:
             if key not in GROUP_KEYS:
                 self.error(f"'{key}' is not a key of a layer group", path + (key,), at_key=True,
-                           hint="a group has `layers:`, and optionally `repeat:` and `name:`")
+                           hint="a group has `layers:`, and optionally `repeat:` and `name:`",
+                           code=UNKNOWN_KEY)
         layers = item["layers"]
         if not isinstance(layers, list) or not layers:
-            self.error("a group's `layers:` must be a non-empty list", path + ("layers",))
+            self.error("a group's `layers:` must be a non-empty list", path + ("layers",),
+                       code=BAD_GROUP)
             self.index_known = False
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
         name = item.get("name")
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
             self.error(f"a group's name must be a Python identifier, got {describe(name)}",
-                       path + ("name",))
+                       path + ("name",), code=BAD_GROUP)
             self.index_known = False
             return
         if "input" in item:
@@ -252,12 +343,12 @@ class _NetworkBuilder:
     def repeat_count(self, value: Any, path: tuple, size: int) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
             self.error(f"repeat must be a whole number from 1 to {MAX_REPEAT:,}, got {value!r}",
-                       path)
+                       path, code=BAD_REPEAT)
             self.index_known = False
             return 0
         if len(self.nodes) + value * size > MAX_LAYERS:
             self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
-                       f"{MAX_LAYERS:,} layers", path)
+                       f"{MAX_LAYERS:,} layers", path, code=TOO_MANY_LAYERS)
             self.index_known = False
             return 0
         return value
@@ -276,7 +367,7 @@ class _NetworkBuilder:
         elif value is not None:
             if cls.shorthand is None:
                 self.error(f"{kind} takes no value; write `- {kind}` or a mapping of settings",
-                           path + (kind,))
+                           path + (kind,), code=TAKES_NO_VALUE)
                 return None
             params[cls.shorthand] = value
             origins[cls.shorthand] = path + (kind,)
@@ -285,7 +376,7 @@ class _NetworkBuilder:
                 continue
             if isinstance(value, dict) and key in value:
                 self.error(f"'{key}' is given twice, inside `{kind}:` and beside it",
-                           path + (key,))
+                           path + (key,), code=SETTING_TWICE)
                 return None
             if key == "repeat":
                 continue
@@ -341,7 +432,7 @@ class _NetworkBuilder:
             full = self.scopes.resolve(ref)
             if full is None:
                 self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
-                           path, hint="name the layer to read instead")
+                           path, hint="name the layer to read instead", code=INPUT_OUTSIDE_BLOCK)
                 full = INPUT
             resolved.append(full)
         return tuple(resolved)
@@ -356,7 +447,7 @@ class _NetworkBuilder:
                 self.errors.append(Diagnostic(
                     "error", f"the name '{node.name}' is also the name of a block or group",
                     node.where("name"), node.describe(),
-                    hint="a layer and a block or group cannot share a name"))
+                    hint="a layer and a block or group cannot share a name", code=DUPLICATE_NAME))
             elif node.name in seen:
                 first = seen[node.name]
                 self.errors.append(Diagnostic(
@@ -364,10 +455,12 @@ class _NetworkBuilder:
                     f"at line {first.location.line}", node.where("name"), node.describe(),
                     hint="layer names must be unique" if node.layer.name else
                     "this layer was named automatically (kind + running number), and another "
-                    "layer was given that name: name one of them with `name:`"))
+                    "layer was given that name: name one of them with `name:`",
+                    code=DUPLICATE_NAME))
             elif problem := name_problem(node.name):
                 self.errors.append(Diagnostic("error", problem[0], node.where("name"),
-                                              node.describe(), hint=problem[1]))
+                                              node.describe(), hint=problem[1],
+                                              code=RESERVED_NAME))
             for ref in node.inputs:
                 if ref != INPUT and ref not in seen:
                     later = any(n.name == ref for n in self.nodes)
@@ -376,17 +469,20 @@ class _NetworkBuilder:
                                                       "earlier layers" if later else
                                                       "is not the name of any layer"),
                         node.where("input"), node.describe(),
-                        hint=None if later else _reference_hint(ref, seen)))
+                        hint=None if later else _reference_hint(ref, seen),
+                        code=FORWARD_REFERENCE if later else UNKNOWN_REFERENCE))
             seen.setdefault(node.name, node)
 
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
         if kinds:
             self.error(f"one layer item names {len(kinds)} kinds ({', '.join(kinds)})", path,
-                       layer=self.layer_label(), hint="start a new `- ` item for each layer")
+                       layer=self.layer_label(), hint="start a new `- ` item for each layer",
+                       code=SEVERAL_KINDS)
             return
         first = next(iter(item))
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
-                   layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds())
+                   layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds(),
+                   code=UNKNOWN_KIND)
 
     def schema_errors(self, e: ValidationError, path: tuple, what: str, cls: type,
                       origins: dict | None = None, layer: str | None = None) -> None:
@@ -400,7 +496,7 @@ class _NetworkBuilder:
                 where = origins[key] + p.loc[1:]
             else:
                 where = path + p.loc
-            self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint)
+            self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
 
 
 def _reference_hint(ref: str, seen: dict) -> str | None:

@@ -13,15 +13,31 @@ from __future__ import annotations
 import keyword
 from collections.abc import Mapping, Sequence
 
+from ..core.codes import declare
 from ..core.errors import Diagnostic
 from ..core.shapes import Shape
 from ..layers.base import TorchCall, TorchPlan
 from .network import INPUT, Node
 
+RESERVED_NAME = declare(
+    "NS312", "reserved-name", "a layer name that Python or PyTorch reserves",
+    "Layer names become attributes of PyTorch modules, so a keyword (`class`), a name "
+    "nn.Module already has (`forward`, `train`, `to`), one starting with `_`, or inside a "
+    "block a method of the container (`items`, `keys`) would break the compiled model.",
+    "input: [1, 28, 28]\nlayers:\n  - relu: {name: forward}\n")
+MODULE_NAME_CLASH = declare(
+    "NS316", "module-name-clash", "a layer's helper module would take another layer's name",
+    "Some layers become more than one module: `activation: relu` on conv `c` adds `c_relu`, "
+    "one-sided padding adds `c_pad`. A layer named like such a helper would replace it. "
+    "Rename one of the two.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, activation: relu, "
+    "name: c}\n  - relu: {name: c_relu}\n")
+
 # Layers inside blocks and groups live in nn.ModuleDicts, whose methods a name would hide.
 CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
 # Attributes of nn.Module, and of the compiled module, that a submodule's name would shadow;
-# tests/backends/test_torch_backend.py checks this list against torch. `input` names the network's input.
+# tests/backends/test_torch_backend.py checks this list against torch. `input` names the
+# network's input.
 RESERVED = frozenset({
     "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
     "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward",
@@ -89,7 +105,7 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
                     "error", f"its PyTorch module would be named '{path}', which {user} already "
                     "uses", node.where("name"), node.describe(),
                     hint=f"rename one of the two: a layer's helper modules take its name plus a "
-                         f"suffix (here '{path[len(helper.name):]}')"))
+                         f"suffix (here '{path[len(helper.name):]}')", code=MODULE_NAME_CLASH))
     return found
 
 

@@ -14,10 +14,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Count, Name, Ref, Size, SpecModel, field_docs, setting
 from ..core.shapes import Shape, fmt_shape
 
+WRONG_INPUT_COUNT = declare(
+    "NS405", "wrong-input-count", "a layer reads more or fewer inputs than its kind takes",
+    "Most kinds read one tensor (the previous layer's, or the one `input:` names); `add`, "
+    "`multiply` and `concat` read two or more, named in their `input:` list.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 1, kernel: 3, name: a}\n"
+    "  - relu: {input: [a, input]}\n")
+NEEDS_SPATIAL = declare(
+    "NS403", "needs-spatial", "a conv or pool layer gets an input without spatial axes",
+    "Convolutions and pools slide over the spatial axes of a channels-first input, (C, L), "
+    "(C, H, W) or (C, D, H, W). A flat (features,) input has none: such a layer comes before "
+    "flatten and dense layers, or the spec's `input:` lacks its channel axis.",
+    "input: [1, 28, 28]\nlayers:\n  - flatten\n  - conv: {filters: 8, kernel: 3}\n")
+PER_AXIS_COUNT = declare(
+    "NS408", "per-axis-count", "a per-axis setting has more or fewer values than spatial axes",
+    "A kernel, stride, dilation or padding is one number for every spatial axis, or a list "
+    "with one value per axis: two for an image (H, W), three for a volume.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: [3, 3, 3]}\n")
 COMMON = ("name", "input", "expect")  # the settings every kind has
 Warn = Callable[[LayerError], None]
 
@@ -109,7 +127,8 @@ class Layer(SpecModel):
 
 def one_input(inputs: Sequence[Shape], kind: str) -> Shape:
     if len(inputs) != 1:
-        raise LayerError(f"{kind} takes one input, got {len(inputs)}", key="input")
+        raise LayerError(f"{kind} takes one input, got {len(inputs)}", key="input",
+                         code=WRONG_INPUT_COUNT)
     return inputs[0]
 
 
@@ -118,7 +137,8 @@ def spatial(shape: Shape, kind: str, hint: str | None = None) -> int:
     if len(shape) < 2:
         raise LayerError(
             f"{kind} needs a channels-first input with spatial axes, got {fmt_shape(shape)}",
-            hint=hint or "conv and pool layers come before flatten and dense layers")
+            hint=hint or "conv and pool layers come before flatten and dense layers",
+            code=NEEDS_SPATIAL)
     return len(shape) - 1
 
 
@@ -129,7 +149,8 @@ def per_axis(value: int | list[int], rank: int, key: str) -> tuple[int, ...]:
     if len(value) != rank:
         raise LayerError(f"{key} has {len(value)} values but the input has {rank} spatial "
                          f"ax{'is' if rank == 1 else 'es'}", key=key,
-                         hint=f"give one {key} per spatial axis, or a single number for all")
+                         hint=f"give one {key} per spatial axis, or a single number for all",
+                         code=PER_AXIS_COUNT)
     return tuple(value)
 
 

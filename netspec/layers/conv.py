@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Shape, fmt_shape
@@ -24,6 +25,12 @@ from .base import (
 )
 from .registry import register
 from .window import Padding, resolve_padding, slide
+
+GROUPS_DIVIDE = declare(
+    "NS407", "groups-divide", "a grouped conv's groups do not divide its channels",
+    "A conv with `groups: g` splits its input channels and its filters into g groups, so g "
+    "divides both (depthwise: groups = channels).",
+    "input: [3, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, groups: 2}\n")
 
 
 class _Sliding(Layer):
@@ -71,7 +78,8 @@ class Conv(_Sliding):
             if n % self.groups:
                 raise LayerError(f"groups={self.groups} does not divide the {n} {what}",
                                  details=[f"input {fmt_shape(x)}"], key="groups",
-                                 hint="groups must divide both the input channels and filters")
+                                 hint="groups must divide both the input channels and filters",
+                                 code=GROUPS_DIVIDE)
         wins = slide(x, self.kernel, self.stride, pads, self.dilation, warn=warn)
         return (self.filters, *(w.out for w in wins))
 

@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Shape, fmt_shape, numel
 from .activations import ActivationName, shortcut
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
+
+NEEDS_FLAT = declare(
+    "NS404", "needs-flat", "a dense layer gets an input with spatial axes",
+    "A dense (fully connected) layer takes a flat vector of features. After conv and pool "
+    "layers, `- flatten` lays (C, H, W) out as C*H*W features, or `- global_avgpool` "
+    "averages each channel to one (C features, far fewer parameters).",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n  - dense: 10\n")
 
 
 @register
@@ -32,7 +40,8 @@ class Dense(Layer):
                 f"dense needs a flat input (features,), got {fmt_shape(x)}",
                 details=[f"flattening {fmt_shape(x)} gives {numel(x):,} features"],
                 hint=f"add `- flatten` before this layer ({numel(x):,} features)"
-                     + (f" or `- global_avgpool` ({x[0]:,} features)" if len(x) > 1 else ""))
+                     + (f" or `- global_avgpool` ({x[0]:,} features)" if len(x) > 1 else ""),
+                code=NEEDS_FLAT)
         return (self.units,)
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:

@@ -8,11 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Shape, fmt_shape
-from .base import Layer, Ref, TorchPlan, Warn
+from .base import WRONG_INPUT_COUNT, Layer, Ref, TorchPlan, Warn
 from .registry import register
+
+MERGE_MISMATCH = declare(
+    "NS406", "merge-mismatch", "the inputs of a merge do not fit together",
+    "`add` sums inputs of one shape (a ResNet shortcut needs a 1x1 conv with the right filters "
+    "and stride when the block changes the shape); `concat` stacks channels of inputs with the "
+    "same spatial size. The message lists each input's shape and line.",
+    "input: [3, 32, 32]\nlayers:\n  - conv: {filters: 16, kernel: 3, padding: 1, name: a}\n"
+    "  - conv: {filters: 32, kernel: 3, padding: 1, name: b}\n  - add: [a, b]\n")
 
 
 class _Merge(Layer):
@@ -23,7 +32,8 @@ class _Merge(Layer):
     def _check(self, inputs: Sequence[Shape]) -> None:
         if len(inputs) < 2:
             raise LayerError(f"{self.kind} needs at least two inputs, got {len(inputs)}",
-                             key="input", hint=f"name them: `- {self.kind}: [a, b]`")
+                             key="input", hint=f"name them: `- {self.kind}: [a, b]`",
+                             code=WRONG_INPUT_COUNT)
 
 
 @register
@@ -40,7 +50,7 @@ class Add(_Merge):
                              + " and ".join(fmt_shape(s) for s in sorted(set(inputs))),
                              key="input",
                              hint="a 1x1 conv with the right filters and stride on the shortcut "
-                                  "makes the shapes match")
+                                  "makes the shapes match", code=MERGE_MISMATCH)
         return inputs[0]
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
@@ -59,7 +69,7 @@ class Concat(_Merge):
         if len({len(s) for s in inputs}) > 1 or len({s[1:] for s in inputs}) > 1:
             raise LayerError("concat needs inputs with the same spatial size, got "
                              + ", ".join(fmt_shape(s) for s in inputs), key="input",
-                             hint="only the channel counts may differ")
+                             hint="only the channel counts may differ", code=MERGE_MISMATCH)
         return (sum(s[0] for s in inputs), *inputs[0][1:])
 
     def label(self, inputs: Sequence[Shape]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Shape, fmt_shape
@@ -24,7 +25,13 @@ from .base import (
 )
 from .conv import pad_call
 from .registry import register
-from .window import Padding, PaddingRule, resolve_padding, slide
+from .window import BAD_PADDING, Padding, PaddingRule, resolve_padding, slide
+
+POOL_LARGER_THAN_INPUT = declare(
+    "NS410", "pool-larger-than-input", "a 3-D average pool is larger than its input",
+    "PyTorch's AvgPool3d refuses an input smaller than the pool on any axis, even with "
+    "padding (its 1-D and 2-D forms do not). Use a smaller kernel.",
+    "input: [1, 2, 8, 8]\nlayers:\n  - avgpool: {kernel: 3, padding: 1}\n")
 
 
 class _Pool(Layer):
@@ -59,11 +66,13 @@ class _Pool(Layer):
         for a kind that pads both sides alike."""
         if self.padding_rule.symmetric and any(lo != hi for lo, hi in pads):
             raise LayerError(f"{self.kind} pads both sides alike", key="padding",
-                             hint="one-sided padding ('same' on some sizes) is for maxpool")
+                             hint="one-sided padding ('same' on some sizes) is for maxpool",
+                             code=BAD_PADDING)
         for k, (lo, hi) in zip(ks, pads):
             if self.padding_rule.half_kernel and 2 * max(lo, hi) > k:
                 raise LayerError(f"padding {max(lo, hi)} is more than half the pool size {k}",
-                                 key="padding", hint=f"PyTorch allows padding of at most {k // 2}")
+                                 key="padding", hint=f"PyTorch allows padding of at most {k // 2}",
+                                 code=BAD_PADDING)
 
     def _stride(self) -> int | list[int]:
         return self.kernel if self.stride is None else self.stride
@@ -123,7 +132,8 @@ class AvgPool(_Pool):
             raise LayerError(  # PyTorch's avg_pool3d checks this; its 1-D and 2-D forms do not
                 f"a 3-D avgpool needs every input size to be at least the pool size, got input "
                 f"{fmt_shape(x)} and kernel {fmt_kernel(self.kernel, 3)}", key="kernel",
-                hint="PyTorch's AvgPool3d refuses this even with padding: a smaller kernel")
+                hint="PyTorch's AvgPool3d refuses this even with padding: a smaller kernel",
+                code=POOL_LARGER_THAN_INPUT)
 
 
 @register

@@ -9,10 +9,30 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import NonNeg
 from ..core.shapes import Shape, Window, axis_names, fmt_shape, same_padding
-from .base import Warn, per_axis
+from .base import PER_AXIS_COUNT, Warn, per_axis
+
+EMPTY_OUTPUT = declare(
+    "NS401", "empty-output", "a window leaves an output size below 1",
+    "floor((n + 2p - f)/s) + 1 must be at least 1 on every axis: the (dilated) kernel may not "
+    "span more than the padded input. The message shows the arithmetic; a smaller kernel, "
+    "more padding, or fewer pools before this layer keep the size positive.",
+    "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 8, kernel: 9, stride: 2}\n")
+RAGGED_WINDOW = declare(
+    "NS402", "ragged-window", "a window does not tile its input: the last rows are skipped",
+    "When (n + 2p - f) is not a multiple of the stride, the output is floored and the last "
+    "rows or columns of the input are never visited (seed 001: 7, 3, 3 gives 2.33). "
+    "Frameworks do this silently; the hint gives a padding that tiles. A warning, an error "
+    "under --strict.",
+    "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n")
+BAD_PADDING = declare(
+    "NS409", "bad-padding", "a padding the kind cannot take",
+    "A per-side padding is a pair [before, after]; average pooling pads both sides alike; "
+    "PyTorch's pools pad at most half the pool size on a side.",
+    "input: [1, 28, 28]\nlayers:\n  - maxpool: {kernel: 2, padding: 2}\n")
 
 PadPair = list[NonNeg]
 Padding = Literal["same", "valid"] | NonNeg | list[NonNeg | PadPair]
@@ -33,7 +53,8 @@ def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
                 if rank == 1 and len(padding) == 2 else
                 "give one entry per spatial axis: a number, or [before, after]")
         raise LayerError(f"padding has {len(padding)} entries but the input has {rank} spatial "
-                         f"ax{'is' if rank == 1 else 'es'}", key="padding", hint=hint)
+                         f"ax{'is' if rank == 1 else 'es'}", key="padding", hint=hint,
+                         code=PER_AXIS_COUNT)
     pairs = []
     for p in padding:
         if isinstance(p, int):
@@ -41,7 +62,8 @@ def resolve_padding(padding: Padding, sizes: Shape, kernels: tuple[int, ...],
         elif len(p) == 2:
             pairs.append((p[0], p[1]))
         else:
-            raise LayerError(f"a per-side padding is [before, after], got {p}", key="padding")
+            raise LayerError(f"a per-side padding is [before, after], got {p}", key="padding",
+                             code=BAD_PADDING)
     return pairs
 
 
@@ -129,7 +151,7 @@ def _empty_output(axis: str, w: Window, x: Shape) -> LayerError:
                  f"the kernel spans {w.span} but the padded {axis} is only {w.padded}"],
         hint=f"a kernel of at most {w.padded}, or padding of at least {need} on each side, "
              f"keeps the {axis} positive",
-        key="kernel")
+        key="kernel", code=EMPTY_OUTPUT)
 
 
 _UNITS = {"height": "row", "width": "column", "length": "position", "depth": "slice"}
@@ -149,4 +171,4 @@ def _ragged(axes: list[str], w: Window, fit: list[tuple[int, int]] | None,
         f"the window does not tile the input's {' and '.join(axes)}: ({w.size} + "
         f"{w.pad_lo + w.pad_hi} - {w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; "
         f"the last {w.lost} {units} of the input {verb} never visited",
-        details=[_setting(w)], hint=hint, key="stride")
+        details=[_setting(w)], hint=hint, key="stride", code=RAGGED_WINDOW)

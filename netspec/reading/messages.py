@@ -12,8 +12,26 @@ from typing import Any, NamedTuple, get_args, get_type_hints
 
 from pydantic_core import ValidationError
 
+from ..core.codes import declare
 from ..core.model import PATTERN_WORDS, field_docs
 from ..layers import did_you_mean
+
+UNKNOWN_KEY = declare(
+    "NS201", "unknown-key", "a key that the spec, a kind or a setting does not take",
+    "Every key of the format is checked: a misspelt setting would otherwise be ignored "
+    "silently and the layer built with its default. The hint names the closest key, or the "
+    "keys that are taken.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernal: 3}\n")
+MISSING_SETTING = declare(
+    "NS202", "missing-setting", "a required setting is not given",
+    "Some settings have no default (a conv's `kernel`, the spec's `input`). Give it on the "
+    "layer, or for every layer of the kind under `defaults:`.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: 8\n")
+INVALID_VALUE = declare(
+    "NS203", "invalid-value", "a setting's value has the wrong type or is out of range",
+    "Sizes are whole numbers from 1, paddings from 0, rates from 0 up to 1, names letters, "
+    "digits and _. The message says what the setting takes and what was written.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 0, kernel: 3}\n")
 
 
 class Problem(NamedTuple):
@@ -22,6 +40,7 @@ class Problem(NamedTuple):
     hint: str | None = None
     at_key: bool = False  # point at the key itself (an unknown key)
     at_item: bool = False  # point at the whole item (a missing setting)
+    code: str = INVALID_VALUE
 
 
 def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> list[Problem]:
@@ -46,13 +65,14 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> 
             fields = field_docs(cls)
             hint = (f"did you mean '{typos[loc]}'?" if typos[loc] else
                     did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
-            problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True))
+            problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True,
+                                    code=UNKNOWN_KEY))
         elif kind == "missing":
             desc = field_docs(cls).get(key)
             hint = f"give `{key}: ...` here" + (
                 f" or under `defaults: {what}:`" if defaults_hint else "")
             problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
-                                    loc, hint, at_item=True))
+                                    loc, hint, at_item=True, code=MISSING_SETTING))
         else:
             wants = " or ".join(dict.fromkeys(_wants(err) for err in errs))
             problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
@@ -70,7 +90,8 @@ def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:
     named = next((f for f in fields if key.endswith("_" + f)), None)  # output_shape: shape
     hint = did_you_mean(key, fields) or (f"did you mean '{named}'?" if named else None) or (
         f"{parent} takes: {', '.join(fields)}" if fields else None)
-    return Problem(f"unknown key '{key}' in {parent} of {what}", loc, hint, at_key=True)
+    return Problem(f"unknown key '{key}' in {parent} of {what}", loc, hint, at_key=True,
+                   code=UNKNOWN_KEY)
 
 
 def _nested_class(cls: type, path: tuple) -> type | None:

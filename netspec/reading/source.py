@@ -17,7 +17,89 @@ from typing import Any, BinaryIO
 
 import yaml
 
+from ..core.codes import declare
 from ..core.errors import Location, SpecError
+
+UNREADABLE = declare(
+    "NS101", "file-unreadable", "the spec file cannot be read",
+    "The path does not exist, is a folder, or may not be read. Check the path and its "
+    "permissions; `-` reads the spec from standard input.")
+TOO_LARGE = declare(
+    "NS102", "too-large", "the spec is over the 8 MiB limit",
+    "A network spec is a few kilobytes; a larger file is refused before it is parsed, so that "
+    "a file given by mistake (a dataset, a log) costs nothing. Use `repeat:` and `blocks:` "
+    "rather than writing layers out.")
+NOT_TEXT = declare(
+    "NS103", "not-text", "the file is binary or not UTF-8 text",
+    "Specs are UTF-8 text. A NUL byte means a binary file; other bad bytes mean another "
+    "encoding: save the file as UTF-8.")
+INVALID_YAML = declare(
+    "NS104", "invalid-yaml", "the file is not valid YAML",
+    "The YAML parser stopped here: an unclosed bracket or quote, a tab in the indentation, "
+    "or a line indented unlike its neighbours. The position is where the parser noticed, "
+    "which may be just after the mistake.",
+    "input: [1, 8\nlayers: [relu]\n")
+EMPTY = declare(
+    "NS105", "empty-spec", "the spec is empty",
+    "A spec is a mapping with at least `input:` (the input shape, channels first) and "
+    "`layers:`.",
+    "# nothing but a comment\n")
+NOT_A_MAPPING = declare(
+    "NS106", "not-a-mapping", "the spec is not a YAML mapping",
+    "The top level of a spec is a mapping (`name:`, `input:`, `layers:`), not a list or a "
+    "single value. A list of layers belongs under `layers:`.",
+    "- conv: 8\n- relu\n")
+SEVERAL_DOCUMENTS = declare(
+    "NS107", "several-documents", "the file holds more than one YAML document",
+    "A `---` line starts a second document; a spec is one. Put each network in a file of "
+    "its own.",
+    "input: [1, 8]\nlayers: [relu]\n---\ninput: [1, 8]\n")
+KEY_NOT_PLAIN = declare(
+    "NS108", "key-not-plain", "a mapping key is not a plain name",
+    "Keys are plain names (`filters`, `conv`); YAML's complex keys (a list or a mapping as a "
+    "key, or an alias) mean nothing in a spec.",
+    "input: [1, 8]\nlayers: [relu]\n? [1, 2]\n: x\n")
+TOO_DEEP = declare(
+    "NS109", "too-deep", "the YAML nests deeper than 64 levels",
+    "No spec nests that deep; the limit stops a hostile file before the parser recurses.",
+    "input: " + "[" * 70 + "]" * 70 + "\nlayers: [relu]\n")
+UNKNOWN_ALIAS = declare(
+    "NS110", "unknown-alias", "an alias names no anchor",
+    "`*name` repeats the value marked `&name` earlier in the file; there is no such anchor "
+    "before this point.",
+    "input: *size\nlayers: [relu]\n")
+ALIAS_BOMB = declare(
+    "NS111", "alias-bomb", "the spec expands to more than a million values",
+    "Aliases that refer to aliases multiply: a few lines can stand for billions of values. "
+    "The count is kept as the file is read, so such a file ends here, quickly.")
+DUPLICATE_KEY = declare(
+    "NS112", "duplicate-key", "a key is given twice in one mapping",
+    "YAML would silently keep only the last value; netspec refuses the file so that neither "
+    "value is lost unseen. Keep one of them.",
+    "input: [1, 8]\ninput: [1, 9]\nlayers: [relu]\n")
+VALUE_TOO_LONG = declare(
+    "NS113", "value-too-long", "a value is over 10,000 characters",
+    "No name or setting is that long; the limit keeps a hostile file from costing memory.")
+NUMBER_TOO_LONG = declare(
+    "NS114", "number-too-long", "a number has more than 30 digits",
+    "No size in a network is that large, and reading huge integers costs time that grows "
+    "with their length.",
+    "input: [1, 1234567890123456789012345678901234567890]\nlayers: [relu]\n")
+MERGE_KEY = declare(
+    "NS115", "merge-key", "YAML merge keys (<<) are not supported",
+    "A merge key copies a mapping into another, and its keys into the spec's settings "
+    "without a line of their own. Settings shared by many layers go under `defaults:`.",
+    "defaults:\n  conv: &c {kernel: 3}\n  maxpool:\n    <<: *c\ninput: [1, 8]\n"
+    "layers: [relu]\n")
+BAD_NUMBER = declare(
+    "NS116", "bad-number", "a value tagged as a number cannot be read as one",
+    "An explicit `!!int` or `!!float` tag asks for a number, but the text is not one.",
+    "input: [1, !!int 0x]\nlayers: [relu]\n")
+TAG_NOT_ALLOWED = declare(
+    "NS117", "tag-not-allowed", "a YAML tag that is not plain data",
+    "Specs hold plain numbers, strings, lists and mappings. Tags that would construct Python "
+    "objects (`!!python/...`) or any other application's types are refused, never run.",
+    "input: !!python/tuple [1, 8]\nlayers: [relu]\n")
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -65,15 +147,16 @@ def read_file(path: str | Path) -> str:
     p = Path(path)
     try:
         if p.is_dir():
-            raise SpecError.single(f"{p} is a directory, not a spec file")
+            raise SpecError.single(f"{p} is a directory, not a spec file", code=UNREADABLE)
         with p.open("rb") as f:
             raw = read_limited(f, str(p))
     except FileNotFoundError:
-        raise SpecError.single(f"{p}: no such file") from None
+        raise SpecError.single(f"{p}: no such file", code=UNREADABLE) from None
     except PermissionError:
-        raise SpecError.single(f"{p}: permission denied") from None
+        raise SpecError.single(f"{p}: permission denied", code=UNREADABLE) from None
     except OSError as e:
-        raise SpecError.single(f"{p}: cannot read: {e.strerror or e}") from None
+        raise SpecError.single(f"{p}: cannot read: {e.strerror or e}",
+                               code=UNREADABLE) from None
     return decode(raw, str(p))
 
 
@@ -83,7 +166,8 @@ def read_limited(stream: BinaryIO, name: str) -> bytes:
     raw = stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise SpecError.single(f"{name} is over the {MAX_BYTES:,}-byte limit for specs",
-                               hint="is this a spec? a network spec is a few kilobytes")
+                               hint="is this a spec? a network spec is a few kilobytes",
+                               code=TOO_LARGE)
     return raw
 
 
@@ -92,7 +176,7 @@ def decode(raw: bytes, file: str) -> str:
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
         raise SpecError.single("this is a binary file, not a YAML spec (it contains NUL bytes)",
-                               Location(file, line, 1))
+                               Location(file, line, 1), code=NOT_TEXT)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -100,28 +184,32 @@ def decode(raw: bytes, file: str) -> str:
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         raise SpecError.single(f"the file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
                                Location(file, line, col),
-                               hint="save the spec as UTF-8 text") from None
+                               hint="save the spec as UTF-8 text", code=NOT_TEXT) from None
 
 
 def load_text(text: str, file: str = "<string>") -> Document:
     """Parse YAML text into a :class:`Document`, within the limits above."""
     if len(text) > MAX_BYTES:
-        raise SpecError.single(f"the spec is {len(text):,} characters; the limit is {MAX_BYTES:,}")
+        raise SpecError.single(f"the spec is {len(text):,} characters; the limit is {MAX_BYTES:,}",
+                               code=TOO_LARGE)
     reader = _EventReader(file)
     try:
         data = reader.run(yaml.parse(text, Loader=Loader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        raise SpecError.single(_yaml_message(e), _mark(mark, file)) from None
+        raise SpecError.single(_yaml_message(e), _mark(mark, file), code=INVALID_YAML) from None
     except yaml.YAMLError as e:
-        raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1)) from None
+        raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1),
+                               code=INVALID_YAML) from None
     if data is _EMPTY:
         raise SpecError.single("the spec is empty", Location(file, 1, 1),
-                               hint="a spec is a mapping with at least `input:` and `layers:`")
+                               hint="a spec is a mapping with at least `input:` and `layers:`",
+                               code=EMPTY)
     if not isinstance(data, dict):
         raise SpecError.single(f"a spec must be a YAML mapping, not a {_kind(data)}",
                                Location(file, *reader.locations.get((), (1, 1))),
-                               hint="start with `name: ...`, `input: [...]` and `layers:`")
+                               hint="start with `name: ...`, `input: [...]` and `layers:`",
+                               code=NOT_A_MAPPING)
     return Document(data, reader.locations, file, reader.key_locations)
 
 
@@ -178,16 +266,18 @@ class _EventReader:
             elif kind is yaml.DocumentStartEvent:
                 self.documents += 1
                 if self.documents > 1:
-                    raise self.error("a spec is one YAML document; found a second `---`", event)
+                    raise self.error("a spec is one YAML document; found a second `---`", event,
+                                     code=SEVERAL_DOCUMENTS)
         return self.root
 
     def open(self, event: yaml.CollectionStartEvent, value: dict | list) -> None:
         if event.tag not in _COLLECTION_TAGS:
             raise self._bad_tag(event.tag, event)
         if self.stack and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is _NO_KEY:
-            raise self.error("mapping keys must be plain names", event)
+            raise self.error("mapping keys must be plain names", event, code=KEY_NOT_PLAIN)
         if len(self.stack) >= MAX_DEPTH:
-            raise self.error(f"the YAML nests deeper than {MAX_DEPTH} levels", event)
+            raise self.error(f"the YAML nests deeper than {MAX_DEPTH} levels", event,
+                             code=TOO_DEEP)
         path = self.child_path()
         self.locate(path, event)
         self.stack.append(_Frame(value, path, event.anchor))
@@ -205,11 +295,11 @@ class _EventReader:
 
     def alias(self, event: yaml.AliasEvent) -> None:
         if event.anchor not in self.anchors:
-            raise self.error(f"unknown alias *{event.anchor}", event)
+            raise self.error(f"unknown alias *{event.anchor}", event, code=UNKNOWN_ALIAS)
         value, size = self.anchors[event.anchor]
         parent = self.stack[-1] if self.stack else None
         if parent is not None and isinstance(parent.value, dict) and parent.key is _NO_KEY:
-            raise self.error("mapping keys must be plain names", event)
+            raise self.error("mapping keys must be plain names", event, code=KEY_NOT_PLAIN)
         self.locate(self.child_path(), event)
         self.attach(value, size, event)
 
@@ -220,7 +310,7 @@ class _EventReader:
             raise SpecError.single(
                 f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
                 Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
-                hint="YAML aliases that refer to aliases multiply quickly")
+                hint="YAML aliases that refer to aliases multiply quickly", code=ALIAS_BOMB)
         if not self.stack:
             self.root = value
             return
@@ -238,7 +328,8 @@ class _EventReader:
         if key in parent.value:
             first_line = self.key_locations[path][0]
             raise self.error(f"duplicate key '{key}' (first given at line {first_line})", event,
-                             hint="YAML would silently keep only the last one")
+                             hint="YAML would silently keep only the last one",
+                             code=DUPLICATE_KEY)
         self.key_locations[path] = self.where(event)
         parent.key = key
 
@@ -258,7 +349,7 @@ class _EventReader:
         text = event.value
         if len(text) > MAX_SCALAR:
             raise self.error(f"a value of {len(text):,} characters is too long "
-                             f"(limit {MAX_SCALAR:,})", event)
+                             f"(limit {MAX_SCALAR:,})", event, code=VALUE_TOO_LONG)
         tag = event.tag
         if tag is None or tag == "!":
             plain, _quoted = event.implicit
@@ -271,7 +362,8 @@ class _EventReader:
             tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
         if tag == _MERGE:
             raise self.error("YAML merge keys (<<) are not supported", event,
-                             hint="use the spec's `defaults:` section to share settings")
+                             hint="use the spec's `defaults:` section to share settings",
+                             code=MERGE_KEY)
         make = _SCALARS.get(tag)
         if make is None:
             raise self._bad_tag(tag, event)
@@ -280,22 +372,25 @@ class _EventReader:
         try:
             return make(yaml.ScalarNode(tag, text))
         except ValueError as e:
-            raise self.error(f"cannot read the number {text[:40]!r}: {e}", event) from None
+            raise self.error(f"cannot read the number {text[:40]!r}: {e}", event,
+                             code=BAD_NUMBER) from None
 
     def check_digits(self, text: str, event: yaml.Event) -> str:
         if len(text) > MAX_DIGITS:
             raise self.error(f"the number {text[:20]}... has {len(text):,} digits; no size in a "
-                             "network is that large", event)
+                             "network is that large", event, code=NUMBER_TOO_LONG)
         return text
 
     def _bad_tag(self, tag: str, event: yaml.Event) -> SpecError:
         return self.error(
             f"the YAML tag {tag} is not allowed", event,
             hint="specs hold plain numbers, strings, lists and mappings; tags that construct "
-                 "objects are never executed")
+                 "objects are never executed", code=TAG_NOT_ALLOWED)
 
-    def error(self, message: str, event: yaml.Event, hint: str | None = None) -> SpecError:
-        return SpecError.single(message, _mark(event.start_mark, self.file), hint=hint)
+    def error(self, message: str, event: yaml.Event, hint: str | None = None, *,
+              code: str) -> SpecError:
+        return SpecError.single(message, _mark(event.start_mark, self.file), hint=hint,
+                                code=code)
 
     @staticmethod
     def where(event: yaml.Event) -> tuple[int, int]:

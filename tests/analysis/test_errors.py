@@ -102,6 +102,7 @@ CASES = {
 @pytest.mark.parametrize("layers, where, message, hint", CASES.values(), ids=CASES.keys())
 def test_layer_errors(layers, where, message, hint):
     first = errors_of(HEAD + layers)[0]
+    assert first.code, first.format()  # every diagnostic has a stable code
     assert f"{first.location.line}:{first.location.col}" == where
     assert re.search(message, first.format()), first.format()
     if hint:
@@ -131,7 +132,7 @@ def test_all_schema_errors_of_a_file_are_reported_together():
 def test_layers_after_a_bad_one_keep_their_index_and_name():
     errs = errors_of(HEAD + "  - cnov: 4\n  - 7\n  - conv: {filters: 0, kernel: 3, name: c}\n"
                             "  - dropout: 2\n  - relu\n  - dense: {units: 0}\n")
-    assert [e.format().split(": error: ")[1].split(":")[0] for e in errs] == [
+    assert [e.format().split("]: ")[1].split(":")[0] for e in errs] == [
         "layer 1", "layer 2", "layer 3 'c' (conv)", "layer 4 (dropout)", "layer 6 (dense)"]
 
 
@@ -229,7 +230,7 @@ def test_a_branch_nothing_reads_is_a_warning_and_an_error_under_strict():
             "  - conv: {filters: 2, kernel: 3, input: input, name: b}\n  - relu\n")
     (w,) = netspec.analyze(text).warnings
     assert w.format().startswith(
-        "<string>:4:5: warning: layer 1 'a' (conv): no layer reads this layer's output, and it "
+        "<string>:4:5: warning[NS501]: layer 1 'a' (conv): no layer reads this layer's output, and it "
         "is not the network's output (the last layer, 'relu1')")
     assert w.hint == "merge it with add or concat, or remove it"
     assert [e.layer for e in errors_of(text, strict=True)] == ["layer 1 'a' (conv)"]

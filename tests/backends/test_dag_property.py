@@ -70,9 +70,8 @@ def test_random_dags_run_alike_in_onnx_runtime(tmp_path_factory, layers):
     """ONNX names merge nodes by the plan's order of adds and concats: random wiring tests it."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
-    from tests.backends.test_onnx import onnx_and_torch
-
     from netspec.backends.onnx_export import export_module
+    from tests.backends.test_onnx import onnx_and_torch
 
     a = netspec.analyze(f"input: [{C}, 4, 4]\nlayers:\n{layers}\n")
     torch.manual_seed(0)

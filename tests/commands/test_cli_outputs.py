@@ -39,7 +39,7 @@ def test_the_probe_leaves_no_file_behind(tmp_path):
 def test_writing_commands_show_warnings_on_stderr(tmp_path, capsys):
     assert main(["compile", str(RAGGED), "-o", str(tmp_path / "net.py")]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("wrote ") and "warning: layer 1 'conv1' (conv)" in err
+    assert out.startswith("wrote ") and "warning[NS402]: layer 1 'conv1' (conv)" in err
     assert main(["compile", "--strict", str(RAGGED), "-o", str(tmp_path / "net.py")]) == 1
 
 

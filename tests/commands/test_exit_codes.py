@@ -30,6 +30,6 @@ def test_cli_prints_located_error(tmp_path, capsys):
                    "  - conv: {filters: 8, kernel: 9, stride: 2, name: down2}\n")
     assert main(["check", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert f"{bad}:4:32: error: layer 1 'down2' (conv): output height is " \
+    assert f"{bad}:4:32: error[NS401]: layer 1 'down2' (conv): output height is " \
            "floor((7 + 2*0 - 9) / 2) + 1 = 0, but every size must be at least 1" in out
     assert "hint: a kernel of at most 7, or padding of at least 1" in out

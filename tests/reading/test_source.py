@@ -23,36 +23,52 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("", "spec.yaml:1:1: error: the spec is empty"),
-    ("# only a comment\n", "the spec is empty"),
-    ("- a\n- b\n", "a spec must be a YAML mapping, not a list"),
-    ("just text", "a spec must be a YAML mapping, not a string"),
-    (b"\x00\x01\x02binary", "this is a binary file, not a YAML spec"),
-    (b"name: caf\xe9\n", "spec.yaml:1:10: error: the file is not valid UTF-8 (byte 0xe9)"),
-    ("name: x\nname: y\n", "spec.yaml:2:1: error: duplicate key 'name' (first given at line 1)"),
-    ("input: [1, 2\nlayers: [relu]\n", "invalid YAML"),
-    ("layers:\n  - !!python/object/apply:os.system [echo hacked]\n",
+@pytest.mark.parametrize("content, code, expected", [
+    ("", "NS105", "spec.yaml:1:1: error[NS105]: the spec is empty"),
+    ("# only a comment\n", "NS105", "the spec is empty"),
+    ("- a\n- b\n", "NS106", "a spec must be a YAML mapping, not a list"),
+    ("just text", "NS106", "a spec must be a YAML mapping, not a string"),
+    (b"\x00\x01\x02binary", "NS103", "this is a binary file, not a YAML spec"),
+    (b"name: caf\xe9\n", "NS103",
+     "spec.yaml:1:10: error[NS103]: the file is not valid UTF-8 (byte 0xe9)"),
+    ("name: x\nname: y\n", "NS112",
+     "spec.yaml:2:1: error[NS112]: duplicate key 'name' (first given at line 1)"),
+    ("input: [1, 2\nlayers: [relu]\n", "NS104", "invalid YAML"),
+    ("layers:\n  - !!python/object/apply:os.system [echo hacked]\n", "NS117",
      "the YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"),
-    ("x: !!binary aGVsbG8=\n", "is not allowed"),
-    ("a: &x {k: 1}\nb:\n  <<: *x\n", "YAML merge keys (<<) are not supported"),
-    (BOMB, "more than 1,000,000 values (an alias bomb?)"),
-    ("a: " + "[" * 200 + "]" * 200 + "\n", "nests deeper than 64 levels"),
-    ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "error"),
-    ("input: [1, " + "9" * 5000 + "]\nlayers: [relu]\n", "has 5,000 digits"),
-    ("name: " + "x" * 20_000 + "\n", "a value of 20,000 characters is too long"),
-    ("input: [1, 100000000000000000000, 8]\nlayers: [relu]\n",
+    ("x: !!binary aGVsbG8=\n", "NS117", "is not allowed"),
+    ("a: &x {k: 1}\nb:\n  <<: *x\n", "NS115", "YAML merge keys (<<) are not supported"),
+    (BOMB, "NS111", "more than 1,000,000 values (an alias bomb?)"),
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "NS109", "nests deeper than 64 levels"),
+    ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "NS104", "exceeded maximum nesting depth"),
+    ("input: [1, " + "9" * 5000 + "]\nlayers: [relu]\n", "NS114", "has 5,000 digits"),
+    ("name: " + "x" * 20_000 + "\n", "NS113", "a value of 20,000 characters is too long"),
+    ("input: [1, 100000000000000000000, 8]\nlayers: [relu]\n", "NS203",
      "input[1] should be less than or equal to 2147483647"),
     ("input: [1, 8, 8]\nlayers:\n  - repeat: 10000\n    layers:\n"
-     "      - repeat: 10000\n        layers: [relu]\n", "would exceed the limit of 100,000 layers"),
-    ("input: [1, 8, 8]\nlayers: relu\n", "layers should be a valid list"),
-    ("input: [1, 8, 8]\nlayers: [3]\n", "a layer is a kind name or a mapping, not 3"),
-    ("input: [1, 8, 8]\nlayers: [relu]\nblokcs: {}\n", "unknown key 'blokcs' for the spec"),
-    ("input: [1, 2, 3, 4, 5]\nlayers: [relu]\n", "input should have at most 4 items, not 5"),
-    ("input: [true, 8]\nlayers: [relu]\n", "input[0] should be a valid integer"),
+     "      - repeat: 10000\n        layers: [relu]\n", "NS305",
+     "would exceed the limit of 100,000 layers"),
+    ("input: [1, 8, 8]\nlayers: relu\n", "NS203", "layers should be a valid list"),
+    ("input: [1, 8, 8]\nlayers: [3]\n", "NS303", "a layer is a kind name or a mapping, not 3"),
+    ("input: [1, 8, 8]\nlayers: [relu]\nblokcs: {}\n", "NS201",
+     "unknown key 'blokcs' for the spec"),
+    ("input: [1, 2, 3, 4, 5]\nlayers: [relu]\n", "NS203",
+     "input should have at most 4 items, not 5"),
+    ("input: [true, 8]\nlayers: [relu]\n", "NS203", "input[0] should be a valid integer"),
 ])
-def test_hostile_and_malformed_inputs(tmp_path, content, expected):
-    assert expected in error_of(tmp_path, content)
+def test_hostile_and_malformed_inputs(tmp_path, content, code, expected):
+    found = error_of(tmp_path, content)
+    assert expected in found
+    assert f"error[{code}]: " in found
+
+
+def test_an_oversized_or_missing_file_has_its_code(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (MAX_BYTES + 1))
+    for path, code in ((big, "NS102"), (tmp_path / "missing.yaml", "NS101"), (tmp_path, "NS101")):
+        with pytest.raises(SpecError) as info:
+            netspec.analyze(path)
+        assert info.value.diagnostics[0].code == code
 
 
 def test_alias_bomb_stays_in_bounded_memory(tmp_path):
@@ -99,7 +115,7 @@ def test_missing_and_unreadable_files(tmp_path):
     ("specs/lenet5.yaml", None),
     (str(Path(__file__).parents[2] / "specs" / "lenet5.yaml"), None),
     ("{name: t, input: [1, 4], layers: [relu]}", None),  # one line of flow YAML: text
-    ("name: t", "<string>:1:1: error: the spec needs 'input'"),  # key: value is text
+    ("name: t", "<string>:1:1: error[NS202]: the spec needs 'input'"),  # key: value is text
     ("", "<string>"),  # blank: empty text, not the current folder
     ("net: v2.yaml", "net: v2.yaml: no such file"),  # a .yaml name is a path, ': ' or not
 ])
@@ -121,4 +137,4 @@ def test_tags_never_execute(tmp_path):
 
 def test_locations_point_into_the_file(tmp_path):
     text = "name: t\ninput: [1, 8, 8]\nlayers:\n  - relu\n  - conv: {filters: 0, kernel: 3}\n"
-    assert error_of(tmp_path, text).startswith(f"{tmp_path / 'spec.yaml'}:5:21: error: ")
+    assert error_of(tmp_path, text).startswith(f"{tmp_path / 'spec.yaml'}:5:21: error[NS203]: ")

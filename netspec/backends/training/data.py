@@ -3,8 +3,9 @@
 Every source ends as the same :class:`Data`: float32 inputs of exactly the spec's input shape,
 int64 labels below the spec's output size, split into train and test with a fixed, seeded,
 stratified split and standardised with the training split's statistics. Every way the data can
-fail to fit the spec is a :class:`~netspec.core.errors.UsageError` naming the file and the shapes, so
-the CLI never shows a traceback. numpy, torch, scikit-learn and PIL load inside the functions.
+fail to fit the spec is a :class:`~netspec.core.errors.UsageError` naming the file and the
+shapes, so the CLI never shows a traceback. numpy, torch, scikit-learn and PIL load inside the
+functions.
 """
 from __future__ import annotations
 
