@@ -27,6 +27,11 @@ class LayerRecord(NamedTuple):
     state: int  # non-trainable (batchnorm running statistics)
     macs: int
     group: tuple[str, ...]
+    # What one output position sees of the network input, per spatial axis of the input
+    # (core.shapes.Field): the receptive field, the jump (effective stride), where it starts.
+    receptive_field: tuple[int, ...] = ()
+    jump: tuple[int, ...] = ()
+    field_start: tuple[int, ...] = ()
 
     @property
     def params(self) -> int:
@@ -34,9 +39,8 @@ class LayerRecord(NamedTuple):
 
     def to_dict(self) -> dict:
         d = self._asdict()
-        d["inputs"] = list(self.inputs)
-        d["output_shape"] = list(self.output_shape)
-        d["group"] = list(self.group)
+        for key in ("inputs", "output_shape", "group", "receptive_field", "jump", "field_start"):
+            d[key] = list(d[key])
         d["params"] = self.params
         return d
 
@@ -55,6 +59,7 @@ class GroupRecord(NamedTuple):
     biases: int
     state: int
     macs: int
+    receptive_field: tuple[int, ...] = ()  # of its last layer
 
     @property
     def params(self) -> int:
@@ -63,6 +68,7 @@ class GroupRecord(NamedTuple):
     def to_dict(self) -> dict:
         d = self._asdict()
         d["output_shape"] = list(self.output_shape)
+        d["receptive_field"] = list(self.receptive_field)
         d["params"] = self.params
         return d
 
@@ -137,7 +143,7 @@ class CheckedNetwork:
                             rs[-1].index, len(rs), rs[-1].output_shape,
                             sum(r.activations for r in rs), sum(r.weights for r in rs),
                             sum(r.biases for r in rs), sum(r.state for r in rs),
-                            sum(r.macs for r in rs))
+                            sum(r.macs for r in rs), rs[-1].receptive_field)
                 for name, rs in members.items()]
 
     def memory(self, batch: int = 1, dtype: str = "float32") -> Memory:

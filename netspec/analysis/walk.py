@@ -7,7 +7,7 @@ kept with the result; under ``strict`` they are errors. Expectations a spec stat
 from __future__ import annotations
 
 from ..core.errors import Diagnostic, LayerError, SpecError
-from ..core.shapes import Shape, fmt_shape, numel
+from ..core.shapes import Field, Shape, fmt_shape, numel
 from ..graph.builder import BuildError, build
 from ..graph.module_names import clashes
 from ..graph.network import INPUT, Network, Node
@@ -43,19 +43,22 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     shapes: dict[str, Shape] = {INPUT: network.input_shape}
+    fields = {INPUT: Field.of_input(len(network.input_shape) - 1)}
     records: list[LayerRecord] = []
     rules = _Rules()
     for node in network.nodes:
         if any(ref not in shapes for ref in node.inputs):
             continue  # an earlier error already explains why this input has no shape
-        facts = rules(node.layer, tuple(shapes[ref] for ref in node.inputs))
+        inputs = tuple(shapes[ref] for ref in node.inputs)
+        facts = rules(node.layer, inputs)
         if isinstance(facts, LayerError):
             errors.append(_located(node, facts, "error", _input_details(network, node, shapes)))
             continue
         out, c, label, found = facts
+        f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
         record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
                              0 if node.layer.is_view else numel(out), c.weights, c.biases,
-                             c.state, c.macs, node.group)
+                             c.state, c.macs, node.group, f.size, f.jump, f.start)
         warnings += [_located(node, w, "error" if strict else "warning") for w in found]
         errors += layer_expectations(node, record)
         shapes[node.name] = out

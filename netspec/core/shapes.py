@@ -6,6 +6,7 @@ the ones PyTorch implements, so the checker's predictions can be tested against 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 Shape = tuple[int, ...]  # channels first, no batch axis: (C,), (C, L), (C, H, W), (C, D, H, W)
@@ -25,6 +26,11 @@ def fmt_shape(shape: Shape) -> str:
 def shape_text(shape: Shape) -> str:
     """``64x7x7``, the way shapes appear in reports and diagrams."""
     return "x".join(str(d) for d in shape)
+
+
+def fmt_axes(values: Sequence[int]) -> str:
+    """``2`` when all axes agree, else ``2x1``: compact strides and dilations."""
+    return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
 
 def span(kernel: int, dilation: int = 1) -> int:
@@ -100,13 +106,54 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     return total // 2, total - total // 2
 
 
+class Field(NamedTuple):
+    """What one output position of a layer sees of the network's input, per spatial axis of
+    the input: ``size`` positions (the receptive field), the step between the fields of
+    neighbouring outputs (``jump``, the effective stride), and where the first output's field
+    starts (``start``, negative when it reaches into the padding).
+
+    The standard recurrence, for a window of span ``k`` (``d(f-1) + 1``), stride ``s`` and
+    padding ``p`` before: ``size += (k - 1) * jump``, ``start -= p * jump``, ``jump *= s``.
+    """
+
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[int, ...]
+
+    @classmethod
+    def of_input(cls, rank: int) -> Field:
+        """The network input: each position sees itself."""
+        return cls((1,) * rank, (1,) * rank, (0,) * rank)
+
+    def through(self, spans: Sequence[int], strides: Sequence[int],
+                pads_before: Sequence[int]) -> Field:
+        """After a sliding window over every axis (spans are dilated kernel extents)."""
+        return Field(tuple(r + (k - 1) * j for r, k, j in zip(self.size, spans, self.jump)),
+                     tuple(j * s for j, s in zip(self.jump, strides)),
+                     tuple(a - p * j for a, p, j in zip(self.start, pads_before, self.jump)))
+
+    def whole(self, sizes: Sequence[int]) -> Field:
+        """After a layer that reads every position of an input of these spatial sizes (global
+        pooling, flatten): its one output sees the union of their fields."""
+        return Field(tuple(r + (n - 1) * j for r, n, j in zip(self.size, sizes, self.jump)),
+                     tuple(j * n for j, n in zip(self.jump, sizes)), self.start)
+
+    @staticmethod
+    def merge(fields: Sequence[Field]) -> Field:
+        """Where branches meet (add, concat): the largest field of the inputs, per axis."""
+        if len(fields) == 1:
+            return fields[0]
+        return Field(tuple(map(max, *(f.size for f in fields))),
+                     tuple(map(max, *(f.jump for f in fields))),
+                     tuple(map(min, *(f.start for f in fields))))
+
+
 def receptive_field(windows: list[tuple[int, int]]) -> int:
     """Receptive field of stacked (kernel span, stride) layers: 3 stacked 3x3 see 7x7."""
-    field, jump = 1, 1
+    field = Field.of_input(1)
     for k, s in windows:
-        field += (k - 1) * jump
-        jump *= s
-    return field
+        field = field.through((k,), (s,), (0,))
+    return field.size[0]
 
 
 def numel(shape: Shape) -> int:

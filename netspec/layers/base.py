@@ -1,11 +1,12 @@
 """The contract every layer kind fulfils, in one class per kind.
 
 A kind is a frozen dataclass that pydantic validates (its schema: fields, defaults, bounds; see
-:mod:`netspec.core.model`) plus four rules:
+:mod:`netspec.core.model`) plus five rules:
 ``infer`` (output shape, raising :class:`~netspec.core.errors.LayerError` with the arithmetic),
-``counts`` (weights, biases, non-trainable state, MACs), ``label`` (the short text reports and
-diagrams show) and ``torch`` (which ``torch.nn`` modules build it, described as data so that this
-package never imports torch). Engines, reports and backends call these and never branch on a kind.
+``counts`` (weights, biases, non-trainable state, MACs), ``field`` (the receptive field of its
+output), ``label`` (the short text reports and diagrams show) and ``torch`` (which ``torch.nn``
+modules build it, described as data so that this package never imports torch). Engines,
+reports and backends call these and never branch on a kind.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Count, Name, Ref, Size, SpecModel, field_docs, setting
-from ..core.shapes import Shape, fmt_shape
+from ..core.shapes import Field, Shape, fmt_shape
 
 WRONG_INPUT_COUNT = declare(
     "NS405", "wrong-input-count", "a layer reads more or fewer inputs than its kind takes",
@@ -117,6 +118,12 @@ class Layer(SpecModel):
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return Counts()
 
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        """What one output position sees of the network's input, given what the inputs' positions
+        see: for a kind that acts position by position (activations, norms, merges), the
+        largest of its inputs' fields; windows, global pooling and flatten say otherwise."""
+        return Field.merge(fields)
+
     def label(self, inputs: Sequence[Shape]) -> str:
         """Kind and key settings, as reports and diagrams show them: ``conv 64 3x3 /1 p1``."""
         return self.kind
@@ -152,11 +159,6 @@ def per_axis(value: int | list[int], rank: int, key: str) -> tuple[int, ...]:
                          hint=f"give one {key} per spatial axis, or a single number for all",
                          code=PER_AXIS_COUNT)
     return tuple(value)
-
-
-def fmt_axes(values: Sequence[int]) -> str:
-    """``2`` when all axes agree, else ``2x1``: compact strides and dilations."""
-    return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
 
 def fmt_kernel(kernel: int | list[int], rank: int) -> str:

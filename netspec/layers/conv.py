@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
-from ..core.shapes import Shape, fmt_shape
+from ..core.shapes import Field, Shape, fmt_axes, fmt_shape
 from .activations import ActivationName, shortcut
 from .base import (
     Counts,
@@ -16,7 +16,6 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
-    fmt_axes,
     fmt_kernel,
     fmt_padding,
     one_input,
@@ -24,7 +23,7 @@ from .base import (
     spatial,
 )
 from .registry import register
-from .window import Padding, resolve_padding, slide
+from .window import Padding, resolve_padding, slide, window_field
 
 GROUPS_DIVIDE = declare(
     "NS407", "groups-divide", "a grouped conv's groups do not divide its channels",
@@ -51,6 +50,19 @@ class _Sliding(Layer):
     def window(self) -> dict:
         return self.settings("kernel", "stride", "padding", "dilation")
 
+    def _geometry(self, x: Shape) -> list[tuple[int, int]]:
+        """Per-axis (before, after) padding on input ``x``."""
+        rank = spatial(x, self.kind)
+        ks = per_axis(self.kernel, rank, "kernel")
+        ss = per_axis(self.stride, rank, "stride")
+        ds = per_axis(self.dilation, rank, "dilation")
+        return resolve_padding(self.padding, x[1:], ks, ss, ds)
+
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        x = inputs[0]
+        return window_field(fields[0], x, self.kernel, self.stride, self._geometry(x),
+                            self.dilation)
+
 
 @register
 class Conv(_Sliding):
@@ -63,13 +75,6 @@ class Conv(_Sliding):
     filters: Size = setting(doc="number of filters = output channels")
     groups: Size = setting(
         default=1, doc="split channels into groups; groups = channels is depthwise")
-
-    def _geometry(self, x: Shape) -> list[tuple[int, int]]:
-        rank = spatial(x, self.kind)
-        ks = per_axis(self.kernel, rank, "kernel")
-        ss = per_axis(self.stride, rank, "stride")
-        ds = per_axis(self.dilation, rank, "dilation")
-        return resolve_padding(self.padding, x[1:], ks, ss, ds)
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)

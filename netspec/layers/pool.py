@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
-from ..core.shapes import Shape, fmt_shape
+from ..core.shapes import Field, Shape, fmt_axes, fmt_shape
 from .base import (
     Counts,
     Layer,
@@ -16,7 +16,6 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
-    fmt_axes,
     fmt_kernel,
     fmt_padding,
     one_input,
@@ -25,7 +24,7 @@ from .base import (
 )
 from .conv import pad_call
 from .registry import register
-from .window import BAD_PADDING, Padding, PaddingRule, resolve_padding, slide
+from .window import BAD_PADDING, Padding, PaddingRule, resolve_padding, slide, window_field
 
 POOL_LARGER_THAN_INPUT = declare(
     "NS410", "pool-larger-than-input", "a 3-D average pool is larger than its input",
@@ -76,6 +75,10 @@ class _Pool(Layer):
 
     def _stride(self) -> int | list[int]:
         return self.kernel if self.stride is None else self.stride
+
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        x = inputs[0]
+        return window_field(fields[0], x, self.kernel, self._stride(), self._pads(x))
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return Counts()
@@ -148,12 +151,13 @@ class GlobalAvgPool(Layer):
         spatial(x, self.kind, hint="global pooling needs spatial axes to average over")
         return (x[0],)
 
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        return fields[0].whole(inputs[0][1:])  # the whole input
+
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1
         return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (1,)),
                          post=("flatten", TorchCall("Flatten")))
-
-
 
 
 @register
@@ -174,6 +178,17 @@ class AdaptiveAvgPool(Layer):
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"adaptive_avgpool {fmt_kernel(self.output, len(inputs[0]) - 1)}"
+
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        """Output cell i averages input cells floor(i*n/o) to ceil((i+1)*n/o) - 1 (PyTorch's
+        rule). When o divides n these are windows of n/o with a stride of n/o, exactly; else
+        they overlap unevenly, and the field is the stride n // o with a window widened to hold
+        every cell's (n - (o - 1) * (n // o)): an upper bound, never short of what is read."""
+        sizes = inputs[0][1:]
+        outs = per_axis(self.output, len(sizes), "output")
+        steps = [n // o for n, o in zip(sizes, outs)]
+        return fields[0].through([n - (o - 1) * q for n, o, q in zip(sizes, outs, steps)],
+                                 steps, [0] * len(sizes))
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.shapes import Shape, numel
+from ..core.shapes import Field, Shape, numel
 from .base import Layer, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
@@ -18,6 +18,9 @@ class Flatten(Layer):
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return (numel(one_input(inputs, self.kind)),)
+
+    def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
+        return fields[0].whole(inputs[0][1:])  # every feature, so every position
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Flatten"))

@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import NonNeg
-from ..core.shapes import Shape, Window, axis_names, fmt_shape, same_padding
+from ..core.shapes import Field, Shape, Window, axis_names, fmt_shape, same_padding, span
 from .base import PER_AXIS_COUNT, Warn, per_axis
 
 EMPTY_OUTPUT = declare(
@@ -75,6 +75,15 @@ class PaddingRule(NamedTuple):
 
 
 ANY_PADDING = PaddingRule()
+
+
+def window_field(field: Field, x: Shape, kernel: int | list[int], stride: int | list[int],
+                 pads: list[tuple[int, int]], dilation: int | list[int] = 1) -> Field:
+    """The receptive field after a window over the spatial axes of ``x``."""
+    rank = len(x) - 1
+    spans = [span(k, d) for k, d in zip(per_axis(kernel, rank, "kernel"),
+                                        per_axis(dilation, rank, "dilation"))]
+    return field.through(spans, per_axis(stride, rank, "stride"), [lo for lo, _ in pads])
 
 
 def slide(x: Shape, kernel: int | list[int], stride: int | list[int],

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from ..analysis import CheckedNetwork
 from ..core.shapes import shape_text
 from .json_report import as_dict
-from .rows import COLUMNS, rows, totals
+from .rows import COLUMNS, CSV_COLUMNS, NUMERIC, rows, totals
 from .summary import CONVENTIONS, summary_lines
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
@@ -24,7 +24,7 @@ def _num(v: object) -> str:
 def _table(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
     body = [[_num(v) for v in row] for row in rows(a, depth) + totals(a)]
     widths = [max(len(c) for c in col) for col in zip(COLUMNS, *body)]
-    numeric = [False, False, False, False, True, True, True, True, True]
+    numeric = [c in NUMERIC for c in COLUMNS]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.rjust(w) if n else c.ljust(w)
@@ -41,9 +41,8 @@ def _table(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
 
 
 def _markdown(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
-    right = {4, 5, 6, 7, 8}
     out = [f"### {a.name}", "", "| " + " | ".join(COLUMNS) + " |",
-           "|" + "|".join("---:" if i in right else "---" for i in range(len(COLUMNS))) + "|"]
+           "|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|"]
     for row in rows(a, depth) + totals(a):
         out.append("| " + " | ".join(_num(v).replace("|", "\\|") for v in row) + " |")
     out += [""] + [f"- {s}" for s in summary_lines(a, batch, dtype)]
@@ -54,8 +53,7 @@ def _markdown(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> s
 def _csv(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["index", "name", "layer", "output_shape", "activations", "weights", "biases",
-                "params", "macs"])
+    w.writerow(CSV_COLUMNS)
     for row in rows(a, depth):
         w.writerow(row)
     return buf.getvalue()
@@ -65,8 +63,8 @@ def _html(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
     body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:{'right' if i > 3 else 'left'}'>"
-                         f"{esc(_num(v))}</td>" for i, v in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td style='text-align:{'right' if c in NUMERIC else 'left'}'>"
+                         f"{esc(_num(v))}</td>" for c, v in zip(COLUMNS, row)) + "</tr>"
         for row in rows(a, depth) + totals(a))
     notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype))
     return (f"<div class='netspec-report'><b>{esc(a.name)}</b><table><thead><tr>{head}</tr>"

@@ -4,9 +4,15 @@ format can write them its own way."""
 from __future__ import annotations
 
 from ..analysis import CheckedNetwork, GroupRecord, scope_path
-from ..core.shapes import numel, shape_text
+from ..core.shapes import fmt_axes, numel, shape_text
 
-COLUMNS = ("#", "name", "layer", "output", "activations", "weights", "biases", "params", "MACs")
+# The table's columns, with the CSV's name of each; RF is the receptive field of one output
+# position on the network's input (one number when every axis agrees, else 7x5).
+COLUMNS = ("#", "name", "layer", "output", "RF", "activations", "weights", "biases", "params",
+           "MACs")
+CSV_COLUMNS = ("index", "name", "layer", "output_shape", "receptive_field", "activations",
+               "weights", "biases", "params", "macs")
+NUMERIC = frozenset({"RF", "activations", "weights", "biases", "params", "MACs"})
 
 
 def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
@@ -16,7 +22,8 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
     ``depth`` N, groups N levels down are shown as one row each (1: ``layer1`` of a ResNet).
     """
     groups = {g.name: g for g in a.groups()}
-    out = [["", "input", "input", shape_text(a.input_shape), numel(a.input_shape), 0, 0, 0, 0]]
+    out = [["", "input", "input", shape_text(a.input_shape), "", numel(a.input_shape), 0, 0, 0,
+            0]]
     for i, r in enumerate(a.layers):
         path = scope_path(r)
         if depth is not None and len(path) >= depth:
@@ -24,8 +31,9 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
             if g.first == r.index:
                 out.append(_group_row(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
         else:
-            out.append([r.index, r.name, r.label, shape_text(r.output_shape), r.activations,
-                        r.weights, r.biases, r.params, r.macs])
+            out.append([r.index, r.name, r.label, shape_text(r.output_shape),
+                        _field(r.receptive_field), r.activations, r.weights, r.biases, r.params,
+                        r.macs])
         following = scope_path(a.layers[i + 1]) if i + 1 < len(a.layers) else ()
         for name in reversed(path):
             if name in following or (depth is not None and groups[name].depth >= depth):
@@ -36,10 +44,14 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
 
 
 def _group_row(g: GroupRecord, index: str, name: str, label: str) -> list:
-    return [index, name, label, shape_text(g.output_shape), g.activations, g.weights, g.biases,
-            g.params, g.macs]
+    return [index, name, label, shape_text(g.output_shape), _field(g.receptive_field),
+            g.activations, g.weights, g.biases, g.params, g.macs]
 
 
 def totals(a: CheckedNetwork) -> list[list]:
-    return [["", "total", "", shape_text(a.output_shape), a.total_activations,
+    return [["", "total", "", shape_text(a.output_shape), "", a.total_activations,
              a.total_weights, a.total_biases, a.total_params, a.total_macs]]
+
+
+def _field(sizes: tuple[int, ...]) -> str:
+    return fmt_axes(sizes) if sizes else ""

@@ -74,7 +74,7 @@ def test_csv_rows(vgg):
 
 def test_markdown_and_html(vgg):
     md = render(vgg, "markdown")
-    assert "| 1 | conv1 | conv 64 3x3 /1 p1 +relu | 64x224x224 | 3,211,264 |" in md
+    assert "| 1 | conv1 | conv 64 3x3 /1 p1 +relu | 64x224x224 | 3 | 3,211,264 |" in md
     html = vgg._repr_html_()
     assert html.startswith("<div") and "138,357,544" in html and "<table>" in html
 
