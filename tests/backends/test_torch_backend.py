@@ -342,7 +342,7 @@ def test_compile_command(tmp_path, capsys):
     bad.write_text("input: [1, 4, 4]\nlayers:\n  - conv: {filters: 1, kernel: 5}\n")
     assert main(["compile", str(bad), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert re.match(re.escape(str(bad)) + r":3:\d+: error: layer 1 'conv1' \(conv\): output "
+    assert re.match(re.escape(str(bad)) + r":3:\d+: error\[NS401\]: layer 1 'conv1' \(conv\): output "
                     r"height is floor\(\(4 \+ 2\*0 - 5\) / 1\) \+ 1 = 0", err), err
 
 

@@ -102,7 +102,7 @@ def test_strict_refuses_a_spec_with_warnings_before_training(capsys, tmp_path):
     spec.write_text("input: [1, 7, 7]\nlayers:\n  - conv: {filters: 2, kernel: 3, stride: 3}\n"
                     "  - flatten\n  - dense: 10\n")
     code, _, err = train_cli(capsys, str(spec), "--strict")
-    assert code == 1 and "error: layer 1 'conv1' (conv): the window does not tile" in err
+    assert code == 1 and "error[NS402]: layer 1 'conv1' (conv): the window does not tile" in err
     assert "epoch" not in err
 
 
