@@ -82,7 +82,10 @@ def test_the_field_holds_what_autograd_says_an_output_reads(spec):
     x = torch.ones(1, 1, *shape[1:], dtype=torch.float64, requires_grad=True)
     h, exact = x, every_window_is_real(items)
     for layer, record in zip(items, a.layers):
-        h = probe_layer(layer, h)
+        try:
+            h = probe_layer(layer, h)
+        except RuntimeError:  # avg_pool3d, standing in for a maxpool, refuses some tiny maps
+            assume(False)
         spatial = record.output_shape[1:] if len(record.output_shape) > 1 else (1,) * len(
             shape[1:])
         assume(tuple(h.shape[2:]) == tuple(spatial))  # the probe's windows are netspec's
