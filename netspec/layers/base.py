@@ -193,7 +193,7 @@ def field_lines(before: Sequence[Field], after: Field) -> tuple[str, ...]:
     size, jump = "x".join(map(str, after.size)), "x".join(map(str, after.jump))
     if not after.size:
         return ()
-    if len(before) == 1 and before[0] == after:
+    if all(f == after for f in before):
         return (f"unchanged: {size} (jump {jump})",)
     was = " and ".join("x".join(map(str, f.size)) for f in before)
     return (f"{was} -> {size} (jump {jump})",)

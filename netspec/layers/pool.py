@@ -104,8 +104,8 @@ class _Pool(Layer):
         wins = self.windows(inputs)
         field = () if fields is None else window_field_lines(
             fields[0], self.field(inputs, fields), wins)
-        stride = "" if self.stride is not None else " (the stride is the pool size)"
-        return Working(shape=(f"channels: unchanged, {out[0]} (each is pooled alone){stride}",)
+        stride = "" if self.stride is not None else "; the stride is the pool size"
+        return Working(shape=(f"channels: unchanged, {out[0]}, each pooled alone{stride}",)
                        + window_lines(wins),
                        params=("none: a pool has no parameters",),
                        macs=("none counted (a max or a mean of each window, no weights)",),
@@ -235,17 +235,25 @@ class AdaptiveAvgPool(Layer):
 
     def working(self, inputs: Sequence[Shape], out: Shape,
                 fields: Sequence[Field] | None = None) -> Working:
-        """Per axis, how many input cells each output cell averages (PyTorch's rule)."""
+        """Per axis, which input cells each output cell averages (PyTorch's rule)."""
         x = inputs[0]
-        lines = [f"channels: unchanged, {x[0]}"]
+        axes: dict[tuple[int, int], list[str]] = {}
         for axis, n, o in zip(axis_names(len(x) - 1), x[1:], out[1:]):
+            axes.setdefault((n, o), []).append(axis)
+        lines = [f"channels: unchanged, {x[0]}"]
+        for (n, o), names in axes.items():
+            head = f"{' and '.join(names)}: {n} into {o} cells = {o}: "
             if n % o == 0:
-                lines.append(f"{axis}: {n} / {o} = {n // o}: each of the {o} cells averages "
-                             f"{n // o} values, a window of {n // o} with stride {n // o}")
+                lines.append(head + f"{n} / {o} = {n // o} values each, a window of {n // o} "
+                             f"with stride {n // o}")
             else:
-                lines.append(f"{axis}: {n} into {o} cells: cell i averages input cells "
-                             f"floor(i*{n}/{o}) to ceil((i+1)*{n}/{o}) - 1, "
-                             f"{n // o} or {n // o + 1} values, overlapping")
+                cells = [0, 1, o - 1] if o > 3 else list(range(o))
+                reads = [f"cell {i} reads {i * n // o} to {-(-(i + 1) * n // o) - 1}"
+                         for i in cells]
+                lines.append(head + f"cell i averages input cells floor(i*{n}/{o}) to "
+                             f"ceil((i+1)*{n}/{o}) - 1: " + ", ".join(reads[:2])
+                             + (", ..., " if o > 3 else ", ") * (len(reads) > 2)
+                             + ", ".join(reads[2:]))
         field = () if fields is None else field_lines(fields, self.field(inputs, fields))
         return Working(shape=tuple(lines), params=("none",),
                        macs=("none counted (a mean per cell)",), field=field)
