@@ -17,6 +17,7 @@ from ..core.codes import declare
 from ..core.errors import Diagnostic, Location
 from ..core.shapes import Shape, Window, axis_names, numel, shape_text
 from ..graph.network import INPUT, Network, Node
+from ..layers.base import Layer
 from .result import LayerRecord
 
 HIDDEN_OUTPUT_ACTIVATION = declare(
@@ -149,11 +150,25 @@ class _Net:
     def inputs(self, node: Node) -> list[Shape]:
         return [self.shapes[ref] for ref in node.inputs]
 
-    def windowed(self) -> Iterator[tuple[Node, tuple[Window, ...]]]:
+    @cached_property
+    def windows(self) -> dict[str, tuple[Window, ...]]:
+        """The windows of every layer that slides one, worked out once per layer object and
+        input shapes (repeated layers share them, as the walk's rules do)."""
+        memo: dict[tuple, tuple[Window, ...]] = {}
+        found = {}
         for node in self.network.nodes:
-            windows = node.layer.windows(self.inputs(node))
-            if windows:
-                yield node, windows
+            if type(node.layer).windows is Layer.windows:
+                continue  # a kind that slides no window (most layers): nothing to ask
+            inputs = tuple(self.shapes[ref] for ref in node.inputs)
+            key = (id(node.layer), inputs)
+            if key not in memo:
+                memo[key] = node.layer.windows(inputs)
+            if memo[key]:
+                found[node.name] = memo[key]
+        return found
+
+    def windowed(self) -> Iterator[tuple[Node, tuple[Window, ...]]]:
+        return ((self.nodes[name], w) for name, w in self.windows.items())
 
 
 def _warning(node: Node, message: str, where: Location | None = None,
@@ -242,24 +257,24 @@ def padded_1x1(net: _Net) -> Iterator[Diagnostic]:
 
 def dense_holds_most(net: _Net) -> Iterator[Diagnostic]:
     total = sum(r.params for r in net.records)
-    for node, r in zip(net.network.nodes, net.records):
-        if not total or r.params < DENSE_SHARE * total or len(node.inputs) != 1:
-            continue
-        flatten = _flattening(net, node.inputs[0])
-        if flatten is None or flatten.inputs[0] == INPUT:
-            continue  # a fully connected network: nothing to pool
-        fmap = net.shapes[flatten.inputs[0]]
-        pooled = [(fmap[0],)]
-        alternative = node.layer.counts(pooled, r.output_shape).params
-        working = node.layer.working(pooled, r.output_shape).params
-        yield _warning(
-            node, f"this layer holds {r.params:,} of the network's {total:,} parameters "
-            f"({100 * r.params / total:.1f}%): it weighs each of the {numel(fmap):,} values of "
-            f"the {shape_text(fmap)} map that '{flatten.name}' flattens separately",
-            hint=f"`- global_avgpool` instead of '{flatten.name}' gives it {fmap[0]:,} "
-                 f"features, one per channel: {working[0] if working else f'{alternative:,}'}, "
-                 f"and the network {total - r.params + alternative:,} parameters",
-            code=DENSE_HOLDS_MOST)
+    r = max(net.records, key=lambda r: r.params)  # only the largest can hold nine tenths
+    node = net.nodes[r.name]
+    if not total or r.params < DENSE_SHARE * total or len(node.inputs) != 1:
+        return
+    flatten = _flattening(net, node.inputs[0])
+    if flatten is None or flatten.inputs[0] == INPUT:
+        return  # no flattened feature map (a fully connected network: nothing to pool)
+    fmap = net.shapes[flatten.inputs[0]]
+    pooled = [(fmap[0],)]
+    alternative = node.layer.counts(pooled, r.output_shape).params
+    working = node.layer.working(pooled, r.output_shape).params
+    yield _warning(
+        node, f"this layer holds {r.params:,} of the network's {total:,} parameters "
+        f"({100 * r.params / total:.1f}%): it weighs each of the {numel(fmap):,} values of "
+        f"the {shape_text(fmap)} map that '{flatten.name}' flattens separately",
+        hint=f"`- global_avgpool` instead of '{flatten.name}' gives it {fmap[0]:,} features, "
+             f"one per channel: {working[0] if working else f'{alternative:,}'}, and the "
+             f"network {total - r.params + alternative:,} parameters", code=DENSE_HOLDS_MOST)
 
 
 def _flattening(net: _Net, name: str) -> Node | None:
@@ -285,7 +300,7 @@ def dropout_at_output(net: _Net) -> Iterator[Diagnostic]:
 
 
 def window_discards_input(net: _Net) -> Iterator[Diagnostic]:
-    read = {node.name: _read_share(windows) for node, windows in net.windowed()}
+    read = {name: _read_share(windows) for name, windows in net.windows.items()}
     for node, windows in net.windowed():
         share = read[node.name]
         if share is None or share > 1 - UNREAD_SHARE:
@@ -311,6 +326,8 @@ def window_discards_input(net: _Net) -> Iterator[Diagnostic]:
 
 def _read_share(windows: tuple[Window, ...]) -> float | None:
     """The share of the input's positions that the windows read (None: not counted)."""
+    if all(w.stride == 1 and w.dilation == 1 for w in windows):
+        return 1.0  # a window at every position reads every position
     share = 1.0
     for w in windows:
         visited = w.visited

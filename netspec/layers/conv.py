@@ -31,6 +31,7 @@ from .window import (
     window_field,
     window_field_lines,
     window_lines,
+    windows,
 )
 
 GROUPS_DIVIDE = declare(
@@ -73,7 +74,7 @@ class _Sliding(Layer):
 
     def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
         x = inputs[0]
-        return slide(x, self.kernel, self.stride, self._geometry(x), self.dilation)
+        return windows(x, self.kernel, self.stride, self._geometry(x), self.dilation)
 
     def trailing_activation(self) -> type[Layer] | None:
         return activation_kind(self.activation)

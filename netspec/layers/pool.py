@@ -35,6 +35,7 @@ from .window import (
     window_field,
     window_field_lines,
     window_lines,
+    windows,
 )
 
 POOL_LARGER_THAN_INPUT = declare(
@@ -96,7 +97,7 @@ class _Pool(Layer):
 
     def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
         x = inputs[0]
-        return slide(x, self.kernel, self._stride(), self._pads(x), ceil_mode=self.ceil_mode)
+        return windows(x, self.kernel, self._stride(), self._pads(x), ceil_mode=self.ceil_mode)
 
     def working(self, inputs: Sequence[Shape], out: Shape,
                 fields: Sequence[Field] | None = None) -> Working:

@@ -86,20 +86,26 @@ def window_field(field: Field, x: Shape, kernel: int | list[int], stride: int | 
     return field.through(spans, per_axis(stride, rank, "stride"), [lo for lo, _ in pads])
 
 
+def windows(x: Shape, kernel: int | list[int], stride: int | list[int],
+            pads: list[tuple[int, int]], dilation: int | list[int] = 1,
+            ceil_mode: bool = False) -> tuple[Window, ...]:
+    """The window over each spatial axis of ``x``, unchecked (:func:`slide` checks them)."""
+    rank = len(x) - 1
+    ks = per_axis(kernel, rank, "kernel")
+    ss = per_axis(stride, rank, "stride")
+    ds = per_axis(dilation, rank, "dilation")
+    return tuple(Window(n, k, s, lo, hi, d, ceil_mode)
+                 for n, k, s, (lo, hi), d in zip(x[1:], ks, ss, pads, ds))
+
+
 def slide(x: Shape, kernel: int | list[int], stride: int | list[int],
           pads: list[tuple[int, int]], dilation: int | list[int] = 1,
           ceil_mode: bool = False, warn: Warn | None = None,
           rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
     """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a
     ragged one with a padding that ``rule`` allows and that fits, if there is one."""
-    sizes = x[1:]
-    rank = len(sizes)
-    ks = per_axis(kernel, rank, "kernel")
-    ss = per_axis(stride, rank, "stride")
-    ds = per_axis(dilation, rank, "dilation")
-    wins = tuple(Window(n, k, s, lo, hi, d, ceil_mode)
-                 for n, k, s, (lo, hi), d in zip(sizes, ks, ss, pads, ds))
-    names = axis_names(rank)
+    wins = windows(x, kernel, stride, pads, dilation, ceil_mode)
+    names = axis_names(len(wins))
     for name, w in zip(names, wins):
         if w.out < 1:
             raise _empty_output(name, w, x)
