@@ -164,3 +164,16 @@ def test_an_invalid_spec_is_exit_1(tmp_path, capsys):
     bad.write_text("input: [1, 7, 7]\nlayers:\n  - conv: {filters: 8, kernel: 9}\n")
     assert main(["explain", str(bad)]) == 1
     assert "error[NS401]" in capsys.readouterr().err
+
+
+def test_the_docs_show_what_explain_and_solve_print(capsys):
+    """docs/teaching.md's two samples are real output."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "teaching.md").read_text()
+    sample = re.search(r"\n(layer 4 'conv3'.*?)```", page, re.S).group(1)
+    assert sample in str(netspec.explain("specs/vgg16.yaml", ["conv3"]))
+    solved = re.search(r"\$ netspec solve (padding .*?)\n(.*?)```", page, re.S)
+    assert main(["solve", *solved.group(1).split()]) == 0
+    assert capsys.readouterr().out == solved.group(2)
