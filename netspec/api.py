@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from torch import nn
 
     from .backends.diagram import Diagram
+    from .teaching.explain import Explanation
+    from .teaching.visualize import Pictures
 
 
 class Analysis(CheckedNetwork):
@@ -112,6 +114,26 @@ def emit(spec: str | Path | Network | CheckedNetwork) -> str:
     from .backends.pytorch.emit import emit_source
 
     return emit_source(_checked(spec))
+
+
+def explain(spec: str | Path | Network | CheckedNetwork, layers: Sequence[str] = (),
+            dtype: str = "float32") -> Explanation:
+    """The worked solution of every layer (or of the ``layers`` named): output sizes with the
+    formula and the numbers, parameters, MACs, activation memory, receptive fields. ``str()``
+    is the text; ``.markdown()`` a handout; in a notebook it shows itself."""
+    from .teaching.explain import explain as work_out
+
+    return work_out(_checked(spec), layers, dtype)
+
+
+def visualize(spec: str | Path | Network | CheckedNetwork, weights: str | Path,
+              image: str | Path, out: str | Path) -> Pictures:
+    """PNGs in the folder ``out`` of what the trained network sees in ``image``: the first conv
+    layer's filters, every conv layer's feature maps and a Grad-CAM heatmap for its top class
+    (docs/teaching.md). In a notebook the result shows them. Needs torch, numpy, pillow."""
+    from .teaching.visualize import visualize as draw
+
+    return draw(_checked(spec), Path(weights), Path(image), Path(out))
 
 
 def _checked(spec: str | Path | Network | CheckedNetwork) -> CheckedNetwork:

@@ -14,7 +14,8 @@ from typing import NoReturn
 from .core.errors import SpecError, UsageError
 
 # Subcommand modules; heavy libraries load inside their `run`.
-COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram")
+COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram",
+            "explain", "solve", "visualize")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,6 +14,7 @@ from ..graph.network import INPUT, Network, Node
 from ..layers.base import Counts, Layer
 from ..reading.source import Document
 from .checks import layer_expectations, network_expectations, unread_layers
+from .lints import design_lints
 from .result import CheckedNetwork, LayerRecord
 
 
@@ -64,6 +65,8 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         shapes[node.name] = out
         records.append(record)
     warnings += unread_layers(network, "error" if strict else "warning")
+    if len(records) == len(network.nodes):  # every shape is known: the design lints
+        warnings += design_lints(network, records, "error" if strict else "warning")
     if strict:
         errors, warnings = errors + warnings, []
     if len(records) == len(network.nodes):  # every shape is known: check the whole network

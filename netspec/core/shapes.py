@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
+MAX_TAPS = 4096  # Window.visited counts taps one by one beyond the simple case
 Shape = tuple[int, ...]  # channels first, no batch axis: (C,), (C, L), (C, H, W), (C, D, H, W)
 
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -85,6 +86,36 @@ class Window(NamedTuple):
             return 0
         return max(0, self.leftover - self.pad_hi)
 
+    @property
+    def visited(self) -> int | None:
+        """Real input positions that some tap of some window reads, at most ``size``: fewer when
+        the stride is longer than the kernel, when dilated taps and the stride skip the same
+        rows, or when the last rows are left over. None for a dilated kernel of more than
+        ``MAX_TAPS`` taps (a bound on the work, not a real case)."""
+        lo, hi = self.pad_lo, self.pad_lo + self.size  # the real positions, padded coordinates
+        s, last = self.stride, (self.out - 1) * self.stride  # where the last window starts
+        if self.dilation == 1 and s <= self.kernel:  # windows overlap or touch: one run
+            return max(0, min(hi, last + self.kernel) - lo)
+        if self.kernel > MAX_TAPS:
+            return None
+        # Tap j of every window reads j*d + i*s (i < out): one progression of step s per tap.
+        # Progressions of one residue mod s merge where they overlap; others never meet.
+        by_residue: dict[int, list[tuple[int, int]]] = {}
+        for j in range(self.kernel):
+            by_residue.setdefault(j * self.dilation % s, []).append(
+                (j * self.dilation, j * self.dilation + last))
+        total = 0
+        for runs in by_residue.values():
+            runs.sort()
+            merged = [runs[0]]
+            for a, b in runs[1:]:
+                if a <= merged[-1][1] + s:
+                    merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+                else:
+                    merged.append((a, b))
+            total += sum(_in_range(a, b, s, lo, hi) for a, b in merged)
+        return total
+
     def formula(self) -> str:
         """The arithmetic with the numbers filled in, e.g. ``floor((7 + 2*0 - 3) / 3) + 1 = 2``."""
         pad = (f"2*{self.pad_lo}" if self.pad_lo == self.pad_hi
@@ -97,6 +128,13 @@ class Window(NamedTuple):
         """The unrounded quotient, as the notes write it (``2.33``)."""
         value = (self.padded - self.span) / self.stride + 1
         return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _in_range(first: int, last: int, step: int, lo: int, hi: int) -> int:
+    """How many of first, first + step, ..., last lie in [lo, hi)."""
+    start = first if first >= lo else first + -(-(lo - first) // step) * step
+    end = last if last < hi else first + (hi - 1 - first) // step * step
+    return max(0, (end - start) // step + 1) if start <= end else 0
 
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:

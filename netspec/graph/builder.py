@@ -144,7 +144,7 @@ def build(doc: Document) -> Network:
         raise BuildError(b.errors, partial)
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
-                   MappingProxyType(expect_locs))
+                   MappingProxyType(expect_locs), doc.where(("input",)))
 
 
 class _NetworkBuilder:
@@ -402,8 +402,9 @@ class _NetworkBuilder:
         inputs = self.input_of(() if chained else _as_tuple(layer.input), path)
         full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
         key_locs = _KeyLocations(self.doc, origins)
+        defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
-                               key_locs, group))
+                               key_locs, group, defaulted))
 
     def skip(self, count: int) -> None:
         """Leave out ``count`` layers (an error was reported for them)."""

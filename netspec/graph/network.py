@@ -33,6 +33,7 @@ class Node(NamedTuple):
     location: Location  # the item that produced it
     key_locations: Mapping[str, Location] = _NO_KEYS
     group: tuple[str, ...] = ()  # enclosing groups and blocks, outermost first
+    defaulted: frozenset[str] = frozenset()  # settings taken from the spec's `defaults:`
 
     @property
     def kind(self) -> str:
@@ -56,6 +57,7 @@ class Network:
     file: str
     expect: NetworkExpect | None = None
     expect_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
+    input_location: Location | None = None  # where `input:` is written
 
     @property
     def output(self) -> str:

@@ -13,6 +13,7 @@ from .registry import register
 
 class _Activation(Layer):
     torch_cls: ClassVar[str] = ""
+    is_activation = True
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
@@ -66,6 +67,7 @@ class Sigmoid(_Activation):
 
     kind = "sigmoid"
     torch_cls = "Sigmoid"
+    output_activation = True  # a probability per output; inside a network it saturates
     example = "- sigmoid"
 
 
@@ -96,6 +98,8 @@ class Elu(_Activation):
 class _ChannelNorm(_Activation):
     """Normalised over the channel axis (axis 1 with the batch: a classifier's class scores)."""
 
+    output_activation = True
+
     def call(self) -> TorchCall:
         return TorchCall(type(self).torch_cls, (), {"dim": 1})
 
@@ -122,6 +126,11 @@ ActivationName = Literal["relu", "relu6", "leaky_relu", "elu", "gelu", "tanh", "
                          "softmax", "log_softmax"]
 _BY_NAME = {c.kind: c for c in (Relu, Relu6, LeakyRelu, Elu, Gelu, Tanh, Sigmoid, Softmax,
                                 LogSoftmax)}
+
+
+def activation_kind(name: str | None) -> type[Layer] | None:
+    """The kind an ``activation:`` shortcut names (None for none)."""
+    return None if name is None else _BY_NAME[name]
 
 
 def shortcut(name: str | None) -> tuple[str, TorchCall] | None:

@@ -6,7 +6,9 @@ A kind is a frozen dataclass that pydantic validates (its schema: fields, defaul
 ``counts`` (weights, biases, non-trainable state, MACs), ``field`` (the receptive field of its
 output), ``label`` (the short text reports and diagrams show) and ``torch`` (which ``torch.nn``
 modules build it, described as data so that this package never imports torch). Engines,
-reports and backends call these and never branch on a kind.
+reports and backends call these and never branch on a kind. What the design lints and the
+worked solutions read is stated by the kind too: its ``windows``, its ``working`` (the
+arithmetic written out) and a few class-level traits (``is_activation``, ...).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Count, Name, Ref, Size, SpecModel, field_docs, setting
-from ..core.shapes import Field, Shape, fmt_shape
+from ..core.shapes import Field, Shape, Window, fmt_shape, numel
 
 WRONG_INPUT_COUNT = declare(
     "NS405", "wrong-input-count", "a layer reads more or fewer inputs than its kind takes",
@@ -83,6 +85,17 @@ class TorchPlan:
     combine: str | None = None  # how several inputs merge: "sum" or "cat" (over channels)
 
 
+class Working(NamedTuple):
+    """A layer's arithmetic as a teaching assistant writes it out (``netspec explain``): lines
+    with the numbers filled in, each ending in the figure the analysis reports. ``field`` is
+    empty when the input's receptive fields were not given."""
+
+    shape: tuple[str, ...] = ()  # how the output shape arises
+    params: tuple[str, ...] = ()  # how the parameter count arises
+    macs: tuple[str, ...] = ()  # how the multiply-accumulates arise
+    field: tuple[str, ...] = ()  # how the receptive field grows
+
+
 class Expect(SpecModel):
     """What a homework layer should produce; a mismatch is an error at its line."""
 
@@ -99,6 +112,10 @@ class Layer(SpecModel):
     # normalises over the batch in training: needs two or more values per channel (batchnorm)
     batch_statistics: ClassVar[bool] = False
     example: ClassVar[str] = ""  # a YAML line for the docs
+    # Traits the design lints read (netspec.analysis.lints), so that they never ask a kind's name:
+    is_activation: ClassVar[bool] = False  # an element-wise activation kind (relu, softmax, ...)
+    output_activation: ClassVar[bool] = False  # squashes scores to probabilities: for the output
+    train_only: ClassVar[bool] = False  # acts only in training, the identity at inference
 
     name: Name | None = setting(default=None, doc="layer name; default: kind + running number")
     input: Ref | list[Ref] | None = setting(
@@ -130,6 +147,56 @@ class Layer(SpecModel):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         raise NotImplementedError
+
+    def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
+        """The sliding window over each spatial axis, for a kind that slides one (conv,
+        pools): what the lints of padding and strides read. None slide by default."""
+        return ()
+
+    def trailing_activation(self) -> type[Layer] | None:
+        """The activation kind this layer ends with: its own class for an activation kind,
+        the ``activation:`` shortcut's for conv and dense; None otherwise."""
+        return type(self) if self.is_activation else None
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """How this layer's figures arise, written out (``netspec explain``). This default
+        suits any kind: its shapes, its counts as weights + biases, and its receptive field
+        before and after; kinds with arithmetic worth showing override it."""
+        c = self.counts(inputs, out)
+        return Working(shape=(generic_shape_line(inputs, out),), params=counts_lines(c),
+                       macs=(f"{c.macs:,}",) if c.macs else ("none",),
+                       field=() if fields is None else field_lines(
+                           fields, self.field(inputs, fields)))
+
+
+def generic_shape_line(inputs: Sequence[Shape], out: Shape) -> str:
+    if len(inputs) == 1 and inputs[0] == out:
+        return f"unchanged: {fmt_shape(out)} (it acts on each value)"
+    if len(inputs) == 1 and numel(inputs[0]) == numel(out):
+        return f"{fmt_shape(inputs[0])} rearranged as {fmt_shape(out)} ({numel(out):,} values)"
+    return " and ".join(map(fmt_shape, inputs)) + f" -> {fmt_shape(out)}"
+
+
+def counts_lines(c: Counts) -> tuple[str, ...]:
+    """Parameters as weights + biases, and the non-trainable state apart."""
+    lines = [] if not c.params else [f"weights {c.weights:,} + biases {c.biases:,} = "
+                                     f"{c.params:,}" if c.biases else f"weights {c.weights:,}"]
+    if c.state:
+        lines.append(f"and {c.state:,} values of state, not learned")
+    return tuple(lines) or ("none",)
+
+
+def field_lines(before: Sequence[Field], after: Field) -> tuple[str, ...]:
+    """The receptive field when a kind has no formula of its own to show: unchanged, or
+    before -> after."""
+    size, jump = "x".join(map(str, after.size)), "x".join(map(str, after.jump))
+    if not after.size:
+        return ()
+    if all(f == after for f in before):
+        return (f"unchanged: {size} (jump {jump})",)
+    was = " and ".join("x".join(map(str, f.size)) for f in before)
+    return (f"{was} -> {size} (jump {jump})",)
 
 
 def one_input(inputs: Sequence[Shape], kind: str) -> Shape:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
-from ..core.shapes import Field, Shape, fmt_axes, fmt_shape
-from .activations import ActivationName, shortcut
+from ..core.shapes import Field, Shape, Window, fmt_axes, fmt_shape, numel
+from .activations import ActivationName, activation_kind, shortcut
 from .base import (
     Counts,
     Layer,
@@ -16,6 +16,7 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
+    Working,
     fmt_kernel,
     fmt_padding,
     one_input,
@@ -23,7 +24,15 @@ from .base import (
     spatial,
 )
 from .registry import register
-from .window import Padding, resolve_padding, slide, window_field
+from .window import (
+    Padding,
+    resolve_padding,
+    slide,
+    window_field,
+    window_field_lines,
+    window_lines,
+    windows,
+)
 
 GROUPS_DIVIDE = declare(
     "NS407", "groups-divide", "a grouped conv's groups do not divide its channels",
@@ -63,6 +72,19 @@ class _Sliding(Layer):
         return window_field(fields[0], x, self.kernel, self.stride, self._geometry(x),
                             self.dilation)
 
+    def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
+        x = inputs[0]
+        return windows(x, self.kernel, self.stride, self._geometry(x), self.dilation)
+
+    def trailing_activation(self) -> type[Layer] | None:
+        return activation_kind(self.activation)
+
+    def _field_lines(self, inputs: Sequence[Shape], fields: Sequence[Field] | None
+                     ) -> tuple[str, ...]:
+        if fields is None:
+            return ()
+        return window_field_lines(fields[0], self.field(inputs, fields), self.windows(inputs))
+
 
 @register
 class Conv(_Sliding):
@@ -93,6 +115,21 @@ class Conv(_Sliding):
         per_output = math.prod(per_axis(self.kernel, len(x) - 1, "kernel")) * x[0] // self.groups
         return Counts(weights=per_output * self.filters, biases=self.filters if self.bias else 0,
                       macs=per_output * math.prod(out))
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """``(3*3*64 + 1) * 128 = 73,856``: one bias per filter (seeds 000, 003)."""
+        x, wins = inputs[0], self.windows(inputs)
+        c = self.counts(inputs, out)
+        channels = (str(x[0]) if self.groups == 1 else
+                    "1" if self.groups == x[0] else f"({x[0]}/{self.groups})")
+        per_filter = "*".join(str(w.kernel) for w in wins) + f"*{channels}"
+        params = (f"({per_filter} + 1) * {self.filters} = {c.params:,}" if self.bias else
+                  f"{per_filter} * {self.filters} = {c.params:,} (no biases)")
+        macs = (f"{per_filter} = {c.weights // self.filters:,} per output value, times "
+                f"{'*'.join(map(str, out))} = {numel(out):,} values: {c.macs:,}")
+        return Working(shape=(f"channels: filters = {self.filters}",) + window_lines(wins),
+                       params=(params,), macs=(macs,), field=self._field_lines(inputs, fields))
 
     def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1
@@ -148,6 +185,15 @@ class DepthwiseConv(_Sliding):
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return self.as_conv(inputs[0][0]).counts(inputs, out)
 
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """A conv's working, with the channels said as one filter set per input channel."""
+        c = inputs[0][0]
+        w = self.as_conv(c).working(inputs, out, fields)
+        return w._replace(shape=(f"channels: {c} input channels * multiplier {self.multiplier} "
+                                 f"= {c * self.multiplier} (one filter set per channel)",)
+                          + w.shape[1:])
+
     def label(self, inputs: Sequence[Shape]) -> str:
         return "depthwise " + self.as_conv(inputs[0][0]).label(inputs).split(" ", 2)[2]
 
@@ -186,6 +232,23 @@ class SeparableConv(_Sliding):
         d = self._depthwise(x[0]).counts(inputs, mid)
         p = self._pointwise(mid[0]).counts([mid], out)
         return Counts(d.weights + p.weights, p.biases, 0, d.macs + p.macs)
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """The depthwise step's working, then the pointwise step's, then their sums."""
+        x = inputs[0]
+        mid = (x[0] * self.multiplier, *out[1:])
+        dw, pw = self._depthwise(x[0]), self._pointwise(mid[0])
+        d, p = dw.working(inputs, mid, fields), pw.working([mid], out)
+        dc, pc = dw.counts(inputs, mid), pw.counts([mid], out)
+        return Working(
+            shape=(f"channels: {x[0]} * multiplier {self.multiplier} = {mid[0]} (depthwise), "
+                   f"then filters = {self.filters} (pointwise 1x1)",) + d.shape[1:],
+            params=(f"depthwise: {d.params[0]}", f"pointwise: {p.params[0]}",
+                    f"{dc.params:,} + {pc.params:,} = {dc.params + pc.params:,}"),
+            macs=(f"depthwise: {d.macs[0]}", f"pointwise: {p.macs[0]}",
+                  f"{dc.macs:,} + {pc.macs:,} = {dc.macs + pc.macs:,}"),
+            field=d.field)
 
     def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1

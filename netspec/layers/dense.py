@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
-from ..core.shapes import Shape, fmt_shape, numel
-from .activations import ActivationName, shortcut
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, one_input
+from ..core.shapes import Field, Shape, fmt_shape, numel
+from .activations import ActivationName, activation_kind, shortcut
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 NEEDS_FLAT = declare(
@@ -48,6 +48,19 @@ class Dense(Layer):
         n_in = inputs[0][0]
         return Counts(weights=n_in * self.units, biases=self.units if self.bias else 0,
                       macs=n_in * self.units)
+
+    def trailing_activation(self) -> type[Layer] | None:
+        return activation_kind(self.activation)
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """``(n_in + 1) * n_out``: every unit weighs every input and has one bias."""
+        n, c = inputs[0][0], self.counts(inputs, out)
+        params = (f"({n} + 1) * {self.units} = {c.params:,}" if self.bias else
+                  f"{n} * {self.units} = {c.params:,} (no biases)")
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"units = {self.units}",), params=(params,),
+            macs=(f"{n} * {self.units} = {c.macs:,}",))
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"dense {self.units}" + (f" +{self.activation}" if self.activation else "")

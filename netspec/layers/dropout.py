@@ -16,6 +16,7 @@ class Dropout(Layer):
     kind = "dropout"
     shorthand = "rate"
     is_view = True  # the identity at inference: it returns its input, allocating nothing
+    train_only = True
     example = "- dropout: 0.25"
 
     rate: Rate = setting(default=0.5, doc="fraction of activations to drop, 0 <= rate < 1")

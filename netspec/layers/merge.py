@@ -11,8 +11,8 @@ from typing import Annotated
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
-from ..core.shapes import Shape, fmt_shape
-from .base import WRONG_INPUT_COUNT, Layer, Ref, TorchPlan, Warn
+from ..core.shapes import Field, Shape, fmt_shape
+from .base import WRONG_INPUT_COUNT, Layer, Ref, TorchPlan, Warn, Working
 from .registry import register
 
 MERGE_MISMATCH = declare(
@@ -71,6 +71,13 @@ class Concat(_Merge):
                              + ", ".join(fmt_shape(s) for s in inputs), key="input",
                              hint="only the channel counts may differ", code=MERGE_MISMATCH)
         return (sum(s[0] for s in inputs), *inputs[0][1:])
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        channels = " + ".join(str(s[0]) for s in inputs)
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"channels: {channels} = {out[0]}, stacked; the spatial size stays "
+                   f"{fmt_shape(out[1:])}",) if len(out) > 1 else (f"{channels} = {out[0]}",))
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"concat {len(inputs)}"

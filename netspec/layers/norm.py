@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from ..core.model import Constrain, setting
-from ..core.shapes import Shape
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, one_input
+from ..core.shapes import Field, Shape
+from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 NonNegFloat = Annotated[float, Constrain(ge=0)]
@@ -35,6 +35,16 @@ class BatchNorm(Layer):
         c = inputs[0][0]
         learned = c if self.affine else 0
         return Counts(weights=learned, biases=learned, state=2 * c)
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """A scale and a shift per channel, and two running statistics per channel."""
+        c = inputs[0][0]
+        learned = (f"a scale and a shift per channel: 2 * {c} = {2 * c:,}" if self.affine else
+                   "none learned (affine: false)")
+        return super().working(inputs, out, fields)._replace(params=(
+            learned, f"and the running mean and variance: 2 * {c} = {2 * c:,} values of "
+            "state, not learned (PyTorch's buffers, Keras' non-trainable params)"))
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = max(len(inputs[0]) - 1, 1)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
-from ..core.shapes import Field, Shape, fmt_axes, fmt_shape
+from ..core.shapes import Field, Shape, Window, axis_names, fmt_axes, fmt_shape, numel
 from .base import (
     Counts,
     Layer,
@@ -16,6 +16,8 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
+    Working,
+    field_lines,
     fmt_kernel,
     fmt_padding,
     one_input,
@@ -24,7 +26,17 @@ from .base import (
 )
 from .conv import pad_call
 from .registry import register
-from .window import BAD_PADDING, Padding, PaddingRule, resolve_padding, slide, window_field
+from .window import (
+    BAD_PADDING,
+    Padding,
+    PaddingRule,
+    resolve_padding,
+    slide,
+    window_field,
+    window_field_lines,
+    window_lines,
+    windows,
+)
 
 POOL_LARGER_THAN_INPUT = declare(
     "NS410", "pool-larger-than-input", "a 3-D average pool is larger than its input",
@@ -82,6 +94,23 @@ class _Pool(Layer):
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return Counts()
+
+    def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
+        x = inputs[0]
+        return windows(x, self.kernel, self._stride(), self._pads(x), ceil_mode=self.ceil_mode)
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """The window per axis; no parameters, each channel pooled alone (seed 003)."""
+        wins = self.windows(inputs)
+        field = () if fields is None else window_field_lines(
+            fields[0], self.field(inputs, fields), wins)
+        stride = "" if self.stride is not None else "; the stride is the pool size"
+        return Working(shape=(f"channels: unchanged, {out[0]}, each pooled alone{stride}",)
+                       + window_lines(wins),
+                       params=("none: a pool has no parameters",),
+                       macs=("none counted (a max or a mean of each window, no weights)",),
+                       field=field)
 
     def label(self, inputs: Sequence[Shape]) -> str:
         rank = len(inputs[0]) - 1
@@ -154,6 +183,21 @@ class GlobalAvgPool(Layer):
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
         return fields[0].whole(inputs[0][1:])  # the whole input
 
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """One mean per channel; each output sees every position its input's positions see."""
+        x = inputs[0]
+        shape = (f"{fmt_shape(x)} -> {fmt_shape(out)}: each channel's "
+                 f"{'*'.join(map(str, x[1:]))} = {numel(x[1:]):,} values averaged to one",)
+        field: tuple[str, ...] = ()
+        if fields is not None:
+            before, after = fields[0], self.field(inputs, fields)
+            field = tuple(f"{axis}: the whole input, {r} + ({n} - 1)*{j} = {r2}"
+                          for axis, r, n, j, r2 in zip(axis_names(len(x) - 1), before.size,
+                                                       x[1:], before.jump, after.size))
+        return Working(shape=shape, params=("none",), macs=("none counted (a mean per channel)",),
+                       field=field)
+
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1
         return TorchPlan(TorchCall(f"AdaptiveAvgPool{rank}d", (1,)),
@@ -189,6 +233,31 @@ class AdaptiveAvgPool(Layer):
         steps = [n // o for n, o in zip(sizes, outs)]
         return fields[0].through([n - (o - 1) * q for n, o, q in zip(sizes, outs, steps)],
                                  steps, [0] * len(sizes))
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """Per axis, which input cells each output cell averages (PyTorch's rule)."""
+        x = inputs[0]
+        axes: dict[tuple[int, int], list[str]] = {}
+        for axis, n, o in zip(axis_names(len(x) - 1), x[1:], out[1:]):
+            axes.setdefault((n, o), []).append(axis)
+        lines = [f"channels: unchanged, {x[0]}"]
+        for (n, o), names in axes.items():
+            head = f"{' and '.join(names)}: {n} into {o} cells = {o}: "
+            if n % o == 0:
+                lines.append(head + f"{n} / {o} = {n // o} values each, a window of {n // o} "
+                             f"with stride {n // o}")
+            else:
+                cells = [0, 1, o - 1] if o > 3 else list(range(o))
+                reads = [f"cell {i} reads {i * n // o} to {-(-(i + 1) * n // o) - 1}"
+                         for i in cells]
+                lines.append(head + f"cell i averages input cells floor(i*{n}/{o}) to "
+                             f"ceil((i+1)*{n}/{o}) - 1: " + ", ".join(reads[:2])
+                             + (", ..., " if o > 3 else ", ") * (len(reads) > 2)
+                             + ", ".join(reads[2:]))
+        field = () if fields is None else field_lines(fields, self.field(inputs, fields))
+        return Working(shape=tuple(lines), params=("none",),
+                       macs=("none counted (a mean per cell)",), field=field)
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         rank = len(inputs[0]) - 1

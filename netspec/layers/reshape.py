@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.shapes import Field, Shape, numel
-from .base import Layer, TorchCall, TorchPlan, Warn, one_input
+from .base import Layer, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 
@@ -21,6 +21,12 @@ class Flatten(Layer):
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
         return fields[0].whole(inputs[0][1:])  # every feature, so every position
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        x = inputs[0]
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"{'*'.join(map(str, x))} = {out[0]:,} features, channel by channel",))
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Flatten"))

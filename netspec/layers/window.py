@@ -86,20 +86,26 @@ def window_field(field: Field, x: Shape, kernel: int | list[int], stride: int | 
     return field.through(spans, per_axis(stride, rank, "stride"), [lo for lo, _ in pads])
 
 
+def windows(x: Shape, kernel: int | list[int], stride: int | list[int],
+            pads: list[tuple[int, int]], dilation: int | list[int] = 1,
+            ceil_mode: bool = False) -> tuple[Window, ...]:
+    """The window over each spatial axis of ``x``, unchecked (:func:`slide` checks them)."""
+    rank = len(x) - 1
+    ks = per_axis(kernel, rank, "kernel")
+    ss = per_axis(stride, rank, "stride")
+    ds = per_axis(dilation, rank, "dilation")
+    return tuple(Window(n, k, s, lo, hi, d, ceil_mode)
+                 for n, k, s, (lo, hi), d in zip(x[1:], ks, ss, pads, ds))
+
+
 def slide(x: Shape, kernel: int | list[int], stride: int | list[int],
           pads: list[tuple[int, int]], dilation: int | list[int] = 1,
           ceil_mode: bool = False, warn: Warn | None = None,
           rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
     """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a
     ragged one with a padding that ``rule`` allows and that fits, if there is one."""
-    sizes = x[1:]
-    rank = len(sizes)
-    ks = per_axis(kernel, rank, "kernel")
-    ss = per_axis(stride, rank, "stride")
-    ds = per_axis(dilation, rank, "dilation")
-    wins = tuple(Window(n, k, s, lo, hi, d, ceil_mode)
-                 for n, k, s, (lo, hi), d in zip(sizes, ks, ss, pads, ds))
-    names = axis_names(rank)
+    wins = windows(x, kernel, stride, pads, dilation, ceil_mode)
+    names = axis_names(len(wins))
     for name, w in zip(names, wins):
         if w.out < 1:
             raise _empty_output(name, w, x)
@@ -181,3 +187,51 @@ def _ragged(axes: list[str], w: Window, fit: list[tuple[int, int]] | None,
         f"{w.pad_lo + w.pad_hi} - {w.span}) / {w.stride} + 1 = {w.exact()}, floored to {w.out}; "
         f"the last {w.lost} {units} of the input {verb} never visited",
         details=[_setting(w)], hint=hint, key="stride", code=RAGGED_WINDOW)
+
+
+def window_lines(wins: tuple[Window, ...]) -> tuple[str, ...]:
+    """The output size per spatial axis with the numbers filled in (axes that slide alike share
+    a line), and what a window that does not tile leaves over: ``netspec explain``'s working."""
+    lines = []
+    for w, axes in _alike(wins):
+        lines.append(f"{' and '.join(axes)}: {w.formula()}")
+        lines += _remainder(w, axes)
+    return tuple(lines)
+
+
+def window_field_lines(before: Field, after: Field, wins: tuple[Window, ...]) -> tuple[str, ...]:
+    """The receptive field's recurrence per axis: ``r = r_in + (span - 1) * jump_in``."""
+    steps = [f"{r} + ({w.span} - 1)*{j} = {r2}, jump {j}*{w.stride} = {j2}"
+             for r, j, w, r2, j2 in zip(before.size, before.jump, wins, after.size, after.jump)]
+    return tuple(f"{' and '.join(axes)}: {step}" for step, axes in _alike(steps))
+
+
+def _alike(values: tuple | list) -> list[tuple]:
+    """Values per spatial axis, with the axes (by name) each occurs on, in order."""
+    axes: dict = {}
+    for name, value in zip(axis_names(len(values)), values):
+        axes.setdefault(value, []).append(name)
+    return list(axes.items())
+
+
+def _remainder(w: Window, axes: list[str]) -> list[str]:
+    """What the floor of the output formula drops, said with the numbers."""
+    if w.ceil_mode or w.padded < w.span:
+        return []
+    if w.stride > w.span:
+        gap = w.stride - w.span
+        return [f"  the stride {w.stride} is longer than the kernel's span {w.span}: {gap} "
+                f"{_units(axes, gap)} of every {w.stride} fall between windows, never read"]
+    if not w.leftover:
+        return []
+    room = f"({w.size} + {w.pad_lo + w.pad_hi} - {w.span})"
+    head = (f"  {room} / {w.stride} + 1 = {w.exact()}, not whole: remainder {room} mod "
+            f"{w.stride} = {w.leftover}, ")
+    if w.lost:
+        return [head + f"so the last {w.lost} {_units(axes, w.lost)} of the input "
+                f"{'is' if w.lost == 1 and len(axes) == 1 else 'are'} never visited"]
+    return [head + "all of it padding: every input position is read"]
+
+
+def _units(axes: list[str], n: int) -> str:
+    return " and ".join(_UNITS.get(a, "position") + ("" if n == 1 else "s") for a in axes)

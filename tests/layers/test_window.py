@@ -11,8 +11,14 @@ import netspec
 from netspec.core.shapes import Window
 
 
+def non_tiling(text):
+    """The non-tiling warnings (NS402): a design lint may speak too (a dilated, strided conv
+    that never reads odd positions is NS607)."""
+    return [w for w in netspec.analyze(text).warnings if w.code == "NS402"]
+
+
 def hint_of(input_shape, layer):
-    (w,) = netspec.analyze(f"input: {input_shape}\nlayers:\n  - {layer}\n").warnings
+    (w,) = non_tiling(f"input: {input_shape}\nlayers:\n  - {layer}\n")
     return w.hint
 
 
@@ -61,14 +67,14 @@ def test_the_ragged_hint_fits_or_no_allowed_padding_does(layer):
     kind, shape, setting = layer
     text = f"input: {shape}\nlayers:\n  - {kind}: {setting}\n"
     try:
-        warnings = netspec.analyze(text).warnings
+        warnings = non_tiling(text)
     except netspec.SpecError:
         return  # the kernel does not fit: not this test's business
     for w in warnings:
         fits = re.match(r"padding (.*) would fit", w.hint or "")
         if fits:
             fixed = setting | {"padding": yaml.safe_load(fits.group(1))}
-            assert not netspec.analyze(f"input: {shape}\nlayers:\n  - {kind}: {fixed}\n").warnings
+            assert not non_tiling(f"input: {shape}\nlayers:\n  - {kind}: {fixed}\n")
         else:
             k, s, d = setting["kernel"], setting["stride"], setting.get("dilation", 1)
             ragged = [n for n in shape[1:] if Window(n, k, s, setting["padding"],
