@@ -27,10 +27,11 @@ from .blocks import (
     MAX_BLOCK_DEPTH,
     BindError,
     bind,
+    literal_defaults,
     substitute,
 )
 from .module_names import RESERVED_NAME, name_problem
-from .network import INPUT, Network, Node
+from .network import INPUT, BlockUse, Network, Node
 from .scope import BLOCK_INPUT, Scope, Scopes
 
 SETTING_TWICE = declare(
@@ -144,7 +145,8 @@ def build(doc: Document) -> Network:
         raise BuildError(b.errors, partial)
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
-                   MappingProxyType(expect_locs), doc.where(("input",)))
+                   MappingProxyType(expect_locs), doc.where(("input",)),
+                   MappingProxyType(b.uses))
 
 
 class _NetworkBuilder:
@@ -162,6 +164,7 @@ class _NetworkBuilder:
         self.scopes = Scopes()
         self.blocks: dict = {}
         self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
+        self.uses: dict[str, BlockUse] = {}  # block instances by full name
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
@@ -282,14 +285,18 @@ class _NetworkBuilder:
             self.index_known = False
             return
         repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
+        defaults = MappingProxyType(literal_defaults(self.blocks[name]))
         for r in range(repeat):
             local = use.get("name") if repeat == 1 else (
                 f"{use['name']}_{r + 1}" if use.get("name") else None)
-            self.expand(name, layers, local, use.get("input") if r == 0 else None, path, group)
+            self.expand(BlockUse(name, MappingProxyType(values), defaults), layers, local,
+                        use.get("input") if r == 0 else None, path, group)
 
-    def expand(self, name: str, layers: list, local: str | None, input_ref: Any, path: tuple,
-               group: tuple[str, ...]) -> None:
+    def expand(self, use: BlockUse, layers: list, local: str | None, input_ref: Any,
+               path: tuple, group: tuple[str, ...]) -> None:
+        name = use.block
         full = self.scopes.claim(self.scopes.local_name(name, local))
+        self.uses[full] = use
         source = self.input_of(_as_tuple(input_ref), path)[0]
         self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
                                numbered=self.blocks[name].sequential))

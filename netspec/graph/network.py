@@ -22,6 +22,16 @@ INPUT = "input"  # the name by which layers refer to the network's input
 _NO_KEYS: Mapping[str, Location] = MappingProxyType({})
 
 
+class BlockUse(NamedTuple):
+    """One use of a block: which definition, its parameters' values (defaults filled in), and
+    the definition's literal defaults. The PyTorch backend writes one class per definition,
+    whose constructor takes these values."""
+
+    block: str
+    arguments: Mapping[str, object]
+    defaults: Mapping[str, object]  # the parameters declared with a value (not required or $ref)
+
+
 class Node(NamedTuple):
     """One layer instance after defaults, repeats and blocks are expanded.
     (A NamedTuple: immutable, and cheap to make for 10,000-layer specs.)"""
@@ -58,6 +68,8 @@ class Network:
     expect: NetworkExpect | None = None
     expect_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
     input_location: Location | None = None  # where `input:` is written
+    # every block instance by its dotted name (layer1.0), in the order they start
+    blocks: Mapping[str, BlockUse] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def output(self) -> str:
