@@ -3,7 +3,7 @@
 format can write them its own way."""
 from __future__ import annotations
 
-from ..analysis import CheckedNetwork, GroupRecord, scope_path
+from ..analysis import CheckedNetwork, GroupRecord, LayerRecord, scope_path
 from ..core.shapes import fmt_axes, numel, shape_text
 
 # The table's columns, with the CSV's name of each; RF is the receptive field of one output
@@ -26,8 +26,9 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
             0]]
     for i, r in enumerate(a.layers):
         path = scope_path(r)
-        if depth is not None and len(path) >= depth:
-            g = groups[path[depth - 1]]
+        folded = fold_group(r, depth)
+        if folded is not None:
+            g = groups[folded]
             if g.first == r.index:
                 out.append(_group_row(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
         else:
@@ -41,6 +42,13 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
             g = groups[name]
             out.append(_group_row(g, "", f"= {g.name}", f"subtotal of {g.layers} layers"))
     return out
+
+
+def fold_group(r: LayerRecord, depth: int | None) -> str | None:
+    """The block or group that stands for layer ``r`` in a view folded to ``depth`` (None: the
+    layer is shown itself). The report's rows and the diagram's boxes fold alike."""
+    path = scope_path(r)
+    return path[depth - 1] if depth is not None and len(path) >= depth else None
 
 
 def _group_row(g: GroupRecord, index: str, name: str, label: str) -> list:
