@@ -1,14 +1,18 @@
 """Train the compiled spec as a classifier and report its test accuracy.
 
 Without --data it trains on scikit-learn's bundled digits (1,797 8x8 images, 10 classes),
-resized to the spec's input, with a fixed stratified 80/20 split. --data takes a .npz with
-arrays x (N, *input shape) and y (N,) integer labels, or a folder with one subfolder of images
-per class. Under torchrun (WORLD_SIZE > 1) every process trains a DistributedDataParallel
-replica on its share of the data; rank 0 prints and saves. The last line is the test accuracy.
+resized to the spec's input, with a fixed stratified 80/20 split, a tenth of the training part
+held out to score each epoch (--validation). --data takes a .npz with arrays x (N, *input
+shape) and y (N,) integer labels, or a folder with one subfolder of images per class. --crop,
+--flip, --rotate and --scale augment the training batches. Under torchrun (WORLD_SIZE > 1)
+every process trains a DistributedDataParallel replica on its share of the data; rank 0 prints
+and saves. Progress goes to standard error from the first second on; the summary to standard
+output, whose last line is the test accuracy.
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -46,8 +50,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="learning rate per epoch: cosine from --lr down to 0, or constant "
                         "(default cosine)")
     p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="seeds weights and shuffling; runs with one seed on the CPU are "
-                        "identical (default 0)")
+                   help="seeds weights, shuffling and augmentation; runs with one seed on the "
+                        "CPU are identical (default 0)")
+    p.add_argument("--validation", type=_fraction, default=0.1, metavar="F",
+                   help="share of the training split held out to score each epoch (default "
+                        "0.1; 0: none)")
+    augment = p.add_argument_group("augmentation (training batches only; default none)")
+    augment.add_argument("--crop", type=_pixels, default=0, metavar="PIXELS",
+                         help="pad each image with zeros and crop it back at a random place: "
+                              "a shift of up to PIXELS (torchvision's RandomCrop(padding=))")
+    augment.add_argument("--flip", action="store_true",
+                         help="mirror half the images left to right")
+    augment.add_argument("--rotate", type=_degrees, default=0.0, metavar="DEGREES",
+                         help="rotate each image by up to DEGREES either way")
+    augment.add_argument("--scale", type=_scale, default=0.0, metavar="F",
+                         help="scale each image by a factor from 1-F to 1+F")
     add_device(p)
     add_strict(p)
     p.add_argument("-o", "--output", metavar="CHECKPOINT.pt",
@@ -58,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     _check_libraries(args.data)
     checkpoint = output_path(args.output, CHECKPOINT_SUFFIXES, args.spec) if args.output else None
     analysis = load_analysis(args.spec, args.strict)
+    from ..backends.training.augment import Augmentation
     from ..backends.training.data import load_data
     from ..backends.training.loop import (
         Options,
@@ -67,10 +85,15 @@ def run(args: argparse.Namespace) -> int:
         train,
     )
 
-    data = load_data(args.data, analysis.input_shape, analysis.output_shape)
-    options = Options(args.epochs, args.batch_size, args.lr, args.optimizer, args.seed,
-                      args.device, args.schedule)
     world = World.from_env()
+    augmentation = Augmentation(args.crop, args.flip, args.rotate, args.scale)
+    augmentation.check(analysis.input_shape)
+    if world.is_main:  # what takes the first seconds: importing torch and reading the data
+        print(f"loading data: {args.data or 'digits (scikit-learn)'}", file=sys.stderr,
+              flush=True)
+    data = load_data(args.data, analysis.input_shape, analysis.output_shape, args.validation)
+    options = Options(args.epochs, args.batch_size, args.lr, args.optimizer, args.seed,
+                      args.device, args.schedule, augmentation)
     with distributed(world, args.device):
         model, result = train(analysis, data, options, world)
         if world.is_main:
@@ -84,14 +107,21 @@ def _summary(analysis: Analysis, data: Data, options: Options, world: World, res
              checkpoint: Path | None) -> str:
     """A few lines for people and logs; the last one is always the test accuracy."""
     processes = f" x {world.size} processes" if world.size > 1 else ""
+    epochs = f"{options.epochs} epoch{'s' if options.epochs != 1 else ''}"
+    held = f" / {len(data.y_val):,} validation" if len(data.y_val) else ""
+    scored = (f", validation accuracy {100 * result.val_accuracy:.1f}%"
+              if result.val_accuracy is not None else "")
+    augmentation = options.augmentation
     lines = [
         f"{analysis.name}: {analysis.total_params:,} parameters, trained on {data.source} "
-        f"({data.note}): {len(data.y_train):,} train / {len(data.y_test):,} test samples",
-        f"{options.epochs} epochs, batch {options.batch_size}{processes}, {options.optimizer} "
+        f"({data.note}): {len(data.y_train):,} train{held} / {len(data.y_test):,} test samples",
+        f"{epochs}, batch {options.batch_size}{processes}, {options.optimizer} "
         f"lr {options.learning_rate:g} {options.schedule}, seed {options.seed}, "
         f"on {result.device}: {result.seconds:.1f} s, {result.samples_per_s:,.0f} samples/s",
+        f"augmentation: {augmentation.describe()}"
+        + (" (training batches only)" if augmentation.active else ""),
         f"loss: {result.loss}; last epoch: loss {result.train_loss:.4f}, "
-        f"train accuracy {100 * result.train_accuracy:.1f}%",
+        f"train accuracy {100 * result.train_accuracy:.1f}%{scored}",
     ]
     if checkpoint:
         lines.append(f"checkpoint: {checkpoint} (state_dict)")
@@ -101,6 +131,22 @@ def _summary(analysis: Analysis, data: Data, options: Options, world: World, res
 
 def _count(text: str) -> int:
     return _bounded(text, int, 1, 1_000_000, "a whole number")
+
+
+def _fraction(text: str) -> float:
+    return _bounded(text, float, 0, 0.9, "a number")
+
+
+def _pixels(text: str) -> int:
+    return _bounded(text, int, 0, 1_000, "a whole number")
+
+
+def _degrees(text: str) -> float:
+    return _bounded(text, float, 0, 180, "a number")
+
+
+def _scale(text: str) -> float:
+    return _bounded(text, float, 0, 0.9, "a number")
 
 
 def _seed(text: str) -> int:

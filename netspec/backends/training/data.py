@@ -2,7 +2,8 @@
 
 Every source ends as the same :class:`Data`: float32 inputs of exactly the spec's input shape,
 int64 labels below the spec's output size, split into train and test with a fixed, seeded,
-stratified split and standardised with the training split's statistics. Every way the data can
+stratified split, a validation share held out of the training split the same way, and
+standardised with the training split's statistics. Every way the data can
 fail to fit the spec is a :class:`~netspec.core.errors.UsageError` naming the file and the
 shapes, so the CLI never shows a traceback. numpy, torch, scikit-learn and PIL load inside the
 functions.
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # for annotations only: importing this module must not import
     import torch
 
 TEST_FRACTION = 0.2
+VALIDATION_FRACTION = 0.1  # of the training split, held out to score each epoch
 SPLIT_SEED = 0  # the split belongs to the data, not to a run: --seed leaves it alone
 DIGITS_CLASSES = 10
 IMAGE_MODES = {1: "L", 3: "RGB"}  # channels -> the PIL mode images are converted to
@@ -29,7 +31,7 @@ IMAGE_MODES = {1: "L", 3: "RGB"}  # channels -> the PIL mode images are converte
 
 @dataclass(frozen=True)
 class Data:
-    """Train and test tensors that fit one spec, and where they came from."""
+    """Train, validation and test tensors that fit one spec, and where they came from."""
 
     source: str  # "digits" or the path given
     note: str  # how the raw data was mapped onto the spec's input, for the summary
@@ -37,10 +39,14 @@ class Data:
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+    x_val: torch.Tensor  # held out of the training split; may hold no samples
+    y_val: torch.Tensor
 
 
-def load_data(path: str | None, input_shape: Shape, output_shape: Shape) -> Data:
-    """The data for a classifier with these input and output shapes; digits without a path."""
+def load_data(path: str | None, input_shape: Shape, output_shape: Shape,
+              validation: float = VALIDATION_FRACTION) -> Data:
+    """The data for a classifier with these input and output shapes; digits without a path.
+    ``validation``: the share of the training split held out to score each epoch (0: none)."""
     classes = _classes(output_shape)
     if path is None:
         x, y, note = _digits(input_shape, classes)
@@ -54,7 +60,7 @@ def load_data(path: str | None, input_shape: Shape, output_shape: Shape) -> Data
         else:
             raise UsageError(f"{path}: no such file or folder")
         source = str(path)
-    return _split(x, y, source, note)
+    return _split(x, y, source, note, validation)
 
 
 def _classes(output_shape: Shape) -> int:
@@ -212,24 +218,32 @@ def _read_image(path: Path, input_shape: Shape) -> np.ndarray:
         raise UsageError(f"{path}: cannot read as an image: {e}") from None
 
 
-def _split(x: np.ndarray, y: np.ndarray, source: str, note: str) -> Data:
-    """A seeded split keeping every class's share in both parts; inputs standardised."""
+def _split(x: np.ndarray, y: np.ndarray, source: str, note: str, validation: float) -> Data:
+    """Seeded splits keeping every class's share in each part (test, then validation out of
+    what is left for training); inputs standardised with the training part's statistics."""
     import numpy as np
     import torch
 
     if not len(y):
         raise UsageError(f"{source}: holds no samples")
-    train, test = _stratified(np.asarray(y), TEST_FRACTION, SPLIT_SEED)
+    y = np.asarray(y)
+    train, test = _stratified(y, TEST_FRACTION, SPLIT_SEED)
     if not len(test):
         raise UsageError(f"{source}: too few samples to hold out a test set; "
                          f"at least one class needs 2 or more samples")
+    val = np.array([], dtype=int)
+    if validation > 0:
+        kept, held = _stratified(y[train], validation, SPLIT_SEED)
+        train, val = train[kept], train[held]
     inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
     labels = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    train_idx, test_idx = torch.as_tensor(train), torch.as_tensor(test)
+    train_idx, test_idx, val_idx = (torch.as_tensor(i, dtype=torch.int64)
+                                    for i in (train, test, val))
     mean, std = inputs[train_idx].mean(), inputs[train_idx].std()
     inputs = (inputs - mean) / (std if std > 0 else 1)
     return Data(source, note, inputs[train_idx].contiguous(), labels[train_idx],
-                inputs[test_idx].contiguous(), labels[test_idx])
+                inputs[test_idx].contiguous(), labels[test_idx],
+                inputs[val_idx].contiguous(), labels[val_idx])
 
 
 def _stratified(y: np.ndarray, fraction: float, seed: int

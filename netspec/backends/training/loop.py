@@ -5,8 +5,9 @@ keys are the spec's layer names and load back into it. The loss always sees logi
 log-probabilities: while training, a final ``Softmax`` passes its input through (cross-entropy
 then applies log-softmax itself); a final ``LogSoftmax`` pairs with the negative log-likelihood.
 Under torchrun (``WORLD_SIZE`` > 1) the model is wrapped in DistributedDataParallel with a
-DistributedSampler, accuracy and loss are all-reduced, and only rank 0 shows progress.
-torch and tqdm load inside the functions.
+DistributedSampler, accuracy and loss are all-reduced, and only rank 0 shows progress. Each
+epoch ends with the accuracy on the validation split; training batches alone are augmented
+(:mod:`.augment`). torch and tqdm load inside the functions.
 """
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...analysis import CheckedNetwork
 from ...core.errors import UsageError
 from ...core.shapes import numel
+from .augment import Augmentation
 
 if TYPE_CHECKING:
     import torch
@@ -43,6 +45,7 @@ class Options:
     seed: int
     device: str  # auto | cpu | cuda
     schedule: str = "cosine"  # cosine | constant
+    augmentation: Augmentation = Augmentation()
 
     @property
     def learning_rate(self) -> float:
@@ -75,6 +78,7 @@ class Result:
     test_accuracy: float
     train_loss: float  # mean over the last epoch
     train_accuracy: float  # over the last epoch, in training mode (dropout on)
+    val_accuracy: float | None  # after the last epoch; None without a validation split
     seconds: float
     samples_per_s: float
     device: str
@@ -86,34 +90,42 @@ def train(analysis: CheckedNetwork, data: Data, options: Options, world: World =
           ) -> tuple[torch.nn.Module, Result]:
     """Train netspec's compiled module on ``data``; return it (final softmax intact) and results.
 
-    The caller owns the process group (see :func:`distributed`); ``log`` gets one line per epoch
-    when no progress bar shows, on rank 0 only.
+    The caller owns the process group (see :func:`distributed`); ``log`` gets what is being
+    done (building the model) and one line per epoch when no progress bar shows, on rank 0.
     """
     from torch.utils.data import DistributedSampler
 
     from ..pytorch.device import resolve_device
     from ..pytorch.module import build_module
+    from .augment import Augmenter
 
     _check_batchnorm_batches(analysis, options.batch_size)
+    options.augmentation.check(analysis.input_shape)
     device = _device(resolve_device(options.device), world)
+    if world.is_main:
+        log(f"building the model: {analysis.name}, {analysis.total_params:,} parameters, "
+            f"on {device}")
     with _reproducible(options.seed, device):
         model = build_module(analysis).to(device)
         optimizer = _optimizer(model, options)
         scheduler = _scheduler(optimizer, options)
         loader, order = _loader(data, options, world)
+        augment = Augmenter(options.augmentation, options.seed, world.rank) \
+            if options.augmentation.active else None
         with training_head(model, analysis) as (loss_fn, loss_name):
             net = _parallel(model, device, world)
             start = time.perf_counter()
             for epoch in range(1, options.epochs + 1):
                 if isinstance(order, DistributedSampler):
                     order.set_epoch(epoch)  # a different shuffle each epoch, the same on all
-                loss, accuracy, seen = _epoch(net, loader, len(order), loss_fn, optimizer,
-                                              device, world,
-                                              f"epoch {epoch}/{options.epochs}", log)
+                step = _Step(net, loss_fn, optimizer, device, augment)
+                loss, accuracy, seen, val = _epoch(
+                    step, loader, len(order), world, f"epoch {epoch}/{options.epochs}", log,
+                    lambda: _validate(model, data, device, world))
                 scheduler.step()
             seconds = time.perf_counter() - start
-            test_accuracy = evaluate(model, data, device, world)
-    return model, Result(test_accuracy, loss, accuracy, seconds,
+            test_accuracy = evaluate(model, data.x_test, data.y_test, device, world)
+    return model, Result(test_accuracy, loss, accuracy, val, seconds,
                          seen * options.epochs / seconds, str(device), loss_name)
 
 
@@ -300,50 +312,81 @@ def _parallel(model: torch.nn.Module, device: torch.device, world: World) -> tor
                                    else None)
 
 
-def _epoch(net: torch.nn.Module, loader: torch.utils.data.DataLoader, share: int,
-           loss_fn: Callable, optimizer: torch.optim.Optimizer, device: torch.device,
-           world: World, title: str, log: Callable[[str], None]) -> tuple[float, float, int]:
-    """One pass over this process's ``share`` of the samples; (mean loss, accuracy, samples)
-    over all processes."""
+class _Step(NamedTuple):
+    """What one training step needs: the (wrapped) model, its loss and optimizer, where it
+    runs, and the augmenter of training batches (None: none)."""
+
+    net: torch.nn.Module
+    loss_fn: Callable
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    augment: Callable[[torch.Tensor], torch.Tensor] | None
+
+
+def _epoch(step: _Step, loader: torch.utils.data.DataLoader, share: int, world: World,
+           title: str, log: Callable[[str], None], validate: Callable[[], float | None]
+           ) -> tuple[float, float, int, float | None]:
+    """One pass over this process's ``share`` of the samples, then the validation split;
+    (mean loss, accuracy, samples, validation accuracy) over all processes."""
     import torch
     from tqdm import tqdm
 
+    net, device = step.net, step.device
     net.train()
     totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
-    total = share * world.size
     start = time.perf_counter()
-    with tqdm(total=total, desc=title, unit="sample", disable=None if world.is_main else True,
-              leave=True, dynamic_ncols=True) as bar:
+    with tqdm(total=share * world.size, desc=title, unit="sample", leave=True,
+              disable=None if world.is_main else True, dynamic_ncols=True) as bar:
         quiet = bar.disable  # no bar where stderr is not a terminal (closing sets it too)
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            optimizer.zero_grad(set_to_none=True)
+            if step.augment is not None:
+                x = step.augment(x)
+            step.optimizer.zero_grad(set_to_none=True)
             out = net(x)
-            loss = loss_fn(out, y)
+            loss = step.loss_fn(out, y)
             loss.backward()
-            optimizer.step()
+            step.optimizer.step()
             totals += torch.stack([loss.detach() * len(y), (out.argmax(1) == y).sum(),
                                    torch.tensor(len(y), device=device)]).double()
             bar.update(len(y) * world.size)
             if not quiet:  # reading the totals waits for the GPU: only for a bar people see
-                bar.set_postfix(loss=f"{totals[0] / totals[2]:.4f}",
-                                acc=f"{100 * totals[1] / totals[2]:.1f}%", refresh=False)
+                bar.set_postfix(_figures(totals), refresh=False)
+        val = validate()
+        if not quiet:
+            bar.set_postfix(_figures(totals, val))
     totals = _all_reduce(totals, world)
     loss, accuracy, seen = (totals[:2] / totals[2]).tolist() + [int(totals[2])]
     if world.is_main and quiet:
         rate = seen / (time.perf_counter() - start)
-        log(f"{title}: loss {loss:.4f}, train accuracy {100 * accuracy:.1f}%, "
+        scored = f", validation accuracy {100 * val:.1f}%" if val is not None else ""
+        log(f"{title}: loss {loss:.4f}, train accuracy {100 * accuracy:.1f}%{scored}, "
             f"{rate:,.0f} samples/s")
-    return loss, accuracy, seen
+    return loss, accuracy, seen, val
 
 
-def evaluate(model: torch.nn.Module, data: Data, device: torch.device,
+def _figures(totals: torch.Tensor, val: float | None = None) -> dict[str, str]:
+    """The progress bar's figures: running loss and accuracy, and the validation accuracy."""
+    shown = {"loss": f"{totals[0] / totals[2]:.4f}", "acc": f"{100 * totals[1] / totals[2]:.1f}%"}
+    return shown | ({"val": f"{100 * val:.1f}%"} if val is not None else {})
+
+
+def _validate(model: torch.nn.Module, data: Data, device: torch.device, world: World
+              ) -> float | None:
+    """Accuracy on the validation split (never augmented); None when it holds no samples."""
+    if not len(data.y_val):
+        return None
+    return evaluate(model, data.x_val, data.y_val, device, world)
+
+
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
              world: World = World()) -> float:
-    """Test accuracy; each process scores every world.size-th sample and the counts are summed."""
+    """Accuracy on (x, y) in eval mode; each process scores every world.size-th sample and the
+    counts are summed."""
     import torch
 
     model.eval()
-    x, y = data.x_test[world.rank::world.size], data.y_test[world.rank::world.size]
+    x, y = x[world.rank::world.size], y[world.rank::world.size]
     correct = torch.zeros(2, dtype=torch.float64, device=device)
     with torch.no_grad():
         for i in range(0, len(x), EVAL_BATCH):
