@@ -127,7 +127,7 @@ def _infer(group: Sequence[Scope], values: list[dict[Slot, object]],
     taken = set(reserved) | {"self"}
     for slot, first in values[0].items():
         vector = tuple(v[slot] for v in values)
-        if all(_same(first, x) for x in vector):
+        if all(same(first, x) for x in vector):
             out.slots[slot] = first
             continue
         name = next((n for n in names if all(
@@ -158,7 +158,7 @@ def _slot_value(args: ClassArgs, values: dict[Slot, object], name: str) -> objec
 def _matches(candidate: object, value: object, slot: Slot) -> bool:
     """A candidate's value fills a slot if it is the same, or the same once a window setting's
     per-axis tuple is written as one number (``(3, 3)`` as ``3``: PyTorch broadcasts it)."""
-    return _same(candidate, value) or _same(candidate, _compact(slot, value))
+    return same(candidate, value) or same(candidate, _compact(slot, value))
 
 
 def _compact(slot: Slot, value: object) -> object:
@@ -168,12 +168,12 @@ def _compact(slot: Slot, value: object) -> object:
     return value
 
 
-def _same(a: object, b: object) -> bool:
+def same(a: object, b: object) -> bool:
     """Equal and of one type all the way down: ``True`` is not ``1``, nor ``1.0``."""
     if type(a) is not type(b):
         return False
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
 
 

@@ -18,7 +18,16 @@ from pathlib import Path
 
 from ...analysis import CheckedNetwork
 from ...layers.base import TorchCall
-from .arguments import NO_DEFAULT, PER_AXIS, ClassArgs, Param, Slot, class_arguments, slots
+from .arguments import (
+    NO_DEFAULT,
+    PER_AXIS,
+    ClassArgs,
+    Param,
+    Slot,
+    class_arguments,
+    same,
+    slots,
+)
 from .plan import FILE_NAMES, SEQUENTIAL, Scope, Step, module_tree, reads, scopes, writes
 
 WIDTH = 100  # the longest line the emitter writes where it can break one
@@ -64,11 +73,11 @@ def emit_source(a: CheckedNetwork) -> str:
     """The Python source of ``a``'s network."""
     tree = module_tree(a)
     source = a.network.file if not a.network.file.startswith("<") else "a spec"
-    order = list(dict.fromkeys(s.class_name for s in scopes(tree.root) if s.class_name))
-    first: dict[str, Scope] = {}
+    first: dict[str, Scope] = {}  # each class's first instance, inner classes first
     for s in scopes(tree.root):
         if s.class_name:
             first.setdefault(s.class_name, s)
+    order = list(first)
     args = class_arguments(tree.root, a.shapes, {tree.class_name, *order, *FILE_NAMES,
                                                   "super", "float"})
     classes = [_class(name, first[name], args[name], args) for name in order]
@@ -141,14 +150,11 @@ def _children(scope: Scope, values: dict[Slot, object], args: dict[str, ClassArg
         given = []
         for p, _ in args[item.class_name].params:
             value = values[at + (local, "param", p)]
-            if isinstance(value, Param) or not _same_literal(value, defaults[p]):
+            if isinstance(value, Param) or defaults[p] is NO_DEFAULT \
+                    or not same(value, defaults[p]):
                 given.append(f"{p}={_code(value)}")
         out.append((local, _Call(item.class_name, given)))
     return out
-
-
-def _same_literal(value: object, default: object) -> bool:
-    return default is not NO_DEFAULT and type(value) is type(default) and value == default
 
 
 def _render(expr: Expr, lead: str, tail: str = "") -> list[str]:

@@ -63,11 +63,12 @@ class _Runner(nn.Module):
         modules: Any = self._modules  # Module | None values for mypy; here all Modules
         values = dict(zip(self._inputs, inputs))
         for children, needs, results, free in self._program:
-            h = values[needs[0]]
             if children:
                 h = modules[children[0]](*[values[ref] for ref in needs])
                 for child in children[1:]:
                     h = modules[child](h)
+            else:  # a layer that is the identity at run time
+                h = values[needs[0]]
             if len(results) == 1:
                 values[results[0]] = h
             else:
