@@ -6,7 +6,7 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +18,7 @@ from ..core.model import field_docs
 from ..core.validation import validate
 from ..layers import KINDS, did_you_mean
 from ..layers.base import COMMON, Layer
-from ..reading.document import SpecFile
+from ..reading.document import Placement, SpecFile
 from ..reading.messages import UNKNOWN_KEY, Problem, describe, translate
 from ..reading.source import Document
 from .blocks import (
@@ -310,6 +310,10 @@ class _NetworkBuilder:
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
         use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
+        if not self.placement(use, lambda key: path + (
+                (name, key) if value and key in value else (key,)), f"the use of block '{name}'"):
+            self.refused_use(name, None)
+            return
         if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
             chain = " -> ".join(self.expanding + [name])
             self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
@@ -419,7 +423,7 @@ class _NetworkBuilder:
                        path + ("name",), code=BAD_GROUP)
             self.index_known = False
             return
-        if not repeat:
+        if not repeat or not self.placement(item, lambda key: path + (key,), "a group"):
             self.refused_group(name)
             return
         if "input" in item:
@@ -439,6 +443,19 @@ class _NetworkBuilder:
             self.scopes.pop()
             if self.last != last and self.last is not None:
                 self.scopes.close_container(name, label, self.last)
+
+    def placement(self, item: dict, where: Callable[[str], tuple], what: str) -> bool:
+        """Whether the name and input of a group or block use are valid (else reported, each
+        at its key's path as ``where`` gives it)."""
+        values = {k: item[k] for k in ("name", "input") if k in item}
+        try:
+            validate(Placement, values)
+        except ValidationError as e:
+            for p in translate(e, Placement, what, defaults_hint=False, data=values):
+                self.error(p.message, where(str(p.loc[0])) + p.loc[1:], at_key=p.at_key,
+                           layer=what, hint=p.hint, code=p.code)
+            return False
+        return True
 
     def refused_group(self, name: Any) -> None:
         """A group whose layers cannot be read: its name is taken, refused."""

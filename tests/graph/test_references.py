@@ -135,3 +135,28 @@ def test_a_typo_in_a_block_used_many_times_is_one_error():
     errs = errors_of("input: [1, 8]\nblocks:\n  unit:\n    layers: [{conv: {filters: 1, "
                      "kernal: 1}}]\nlayers:\n" + "  - unit\n" * 10)
     assert [(where(e), e.code) for e in errs] == [("4:34", "NS201")]
+
+
+@pytest.mark.parametrize("item, at, message", [
+    ("  - unit: {name: 3}", "8:18",
+     "the use of block 'unit': name should be a valid string (got 3)"),
+    ("  - unit: {name: a b}", "8:18", "the use of block 'unit': name should be a name of "
+     "letters, digits and _ that does not start with a digit (got 'a b')"),
+    ("  - unit: {input: [input, 3]}", "8:19",
+     "the use of block 'unit': input should be a valid string (got ['input', 3])"),
+    ("  - unit: {input: '1x'}", "8:19", "the use of block 'unit': input should name an "
+     "earlier layer (letters, digits and _, not starting with a digit; dotted inside blocks) "
+     "or be $input (got '1x')"),
+    ("  - {name: g, input: 1.5, layers: [relu]}", "8:22",
+     "a group: input should be a valid string (got 1.5)"),
+    ("  - {input: [a, b], layers: [relu]}", "8:13",
+     "a group: input should be a valid string (got ['a', 'b'])"),
+])
+def test_the_name_and_input_of_a_group_or_block_use_are_checked(item, at, message):
+    """A mutation fuzzer's finds: these gave internal errors (TypeError) or names PyTorch
+    cannot take."""
+    (e,) = errors_of(BAD_DEFAULT.replace("{f: O}", "{f: 1}").replace("  - unit\n" * 34, "")
+                     + item + "\n")
+    assert (where(e), e.code, f"{e.layer}: {e.message}") == (at, "NS203", message)
+
+

@@ -1,4 +1,4 @@
-"""Normalisation kinds take the inputs PyTorch takes."""
+"""Local response normalisation takes the inputs PyTorch takes."""
 import pytest
 
 import netspec
