@@ -173,7 +173,7 @@ class _NetworkBuilder:
         # path of the argument or default, and a note naming the use for a default).
         self.written_at: dict[tuple, tuple[tuple, str | None]] = {}
         self.reported: set[tuple] = set()
-        self.over_limit = False  # the layer limit is reached: nothing more is read
+        self.over_limit = False  # the layer limit is reached: nothing more is built
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               details: tuple[str, ...] = (), **kw: Any) -> None:
@@ -243,11 +243,11 @@ class _NetworkBuilder:
 
     def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:
         for i, item in enumerate(items):
-            if len(self.nodes) + self.skipped > MAX_LAYERS:
-                if not self.over_limit:
-                    self.over_limit = True
-                    self.error(f"the network has more than {MAX_LAYERS:,} layers",
-                               path + (i,), code=TOO_MANY_LAYERS)
+            if len(self.nodes) + self.skipped > MAX_LAYERS and not self.over_limit:
+                self.over_limit = True
+                self.error(f"the network has more than {MAX_LAYERS:,} layers", path + (i,),
+                           code=TOO_MANY_LAYERS)
+            if self.over_limit:
                 return
             self.item(item, path + (i,), group)
 
@@ -471,6 +471,7 @@ class _NetworkBuilder:
             self.index_known = False
             return 0
         if len(self.nodes) + value * size > MAX_LAYERS:
+            self.over_limit = True
             self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
                        f"{MAX_LAYERS:,} layers", path, code=TOO_MANY_LAYERS)
             self.index_known = False

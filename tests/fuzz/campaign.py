@@ -38,7 +38,12 @@ def differential(seed: int, count: int, failures: list[str]) -> collections.Coun
     counts: collections.Counter = collections.Counter()
     for i in range(count):
         spec_seed = seed * 1_000_000 + i
-        spec = generate(Seeded(spec_seed))
+        try:
+            spec = generate(Seeded(spec_seed))
+        except Exception as e:  # a bug of the fuzzer's own, not of netspec
+            counts["fuzzer error"] += 1
+            failures.append(f"spec seed {spec_seed}: fuzzer error: {type(e).__name__}: {e}")
+            continue
         signal.alarm(LIMIT)
         try:
             kind, detail = compare(spec)
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"netspec fuzzing campaign, seed {args.seed}")
     print(f"differential, {args.specs:,} specs against PyTorch ({middle - start:.0f} s):")
     for kind in ("accepted/agree", "refused/agree", "false acceptance", "false rejection",
-                 "wrong figures", "refused elsewhere", "internal error", "hang"):
+                 "wrong figures", "refused elsewhere", "internal error", "hang",
+                 "fuzzer error"):
         print(f"  {kind:18} {specs[kind]:>8,}")
     print(f"mutation, {args.mutants:,} mutants of the zoo through `netspec check` "
           f"({end - middle:.0f} s):")

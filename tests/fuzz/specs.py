@@ -537,8 +537,6 @@ class Generator:
             kind, key = block.origin[param]
             if default == REQUIRED or self.d.chance(0.5):
                 item.settings[param] = KINDS[kind].draw(self.d, self.x.current_shape())[key]
-                if item.settings[param] is None:
-                    item.settings[param] = default if default != REQUIRED else 1
         into.append(item)
         self.x.item(item)
 

@@ -38,7 +38,7 @@ class HypothesisDraw:
         return self.data.draw(st.integers(0, 99)) >= 100 - round(100 * p)
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_the_checker_agrees_with_pytorch(data):

@@ -45,7 +45,7 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 5, 8])
+@pytest.mark.parametrize("index", [0, 3, 8])
 def test_mutants_through_the_command_line(written, index):
     """As a user runs it: a process of its own, its memory capped, its time limited."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

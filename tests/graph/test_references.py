@@ -160,3 +160,37 @@ def test_the_name_and_input_of_a_group_or_block_use_are_checked(item, at, messag
     assert (where(e), e.code, f"{e.layer}: {e.message}") == (at, "NS203", message)
 
 
+
+
+def test_a_bad_reference_in_a_repeated_group_is_one_error():
+    errs = errors_of("input: [1, 8]\nlayers:\n  - repeat: 10000\n    layers:\n"
+                     "      - relu: {input: nope}\n      - tanh\n")
+    assert [(where(e), e.code, e.layer) for e in errs] == [("5:23", "NS313", "layer 1 'relu1' (relu)")]
+
+
+def test_many_unknown_references_get_bounded_hints():
+    """Each of 3,000 layers reads a name that does not exist: 3,000 errors, each found without
+    searching every name before it (that took minutes); the first few get a hint."""
+    import time
+
+    from netspec.graph.hints import MAX_HINTS
+
+    text = "input: [1, 8]\nlayers:\n" + "".join(f"  - relu: {{input: n{i}x}}\n"
+                                               for i in range(3000))
+    start = time.perf_counter()
+    errs = errors_of(text)
+    assert time.perf_counter() - start < 30  # generous: the point is no quadratic search
+    assert len(errs) == 3000 and all(e.code == "NS313" for e in errs)
+    assert sum(e.hint is not None for e in errs) <= MAX_HINTS
+
+
+def test_many_failing_merges_do_not_search_the_network_each():
+    """10,000 adds of mismatched shapes: each error names its inputs' lines, looked up."""
+    import time
+
+    start = time.perf_counter()
+    errs = errors_of("input: [1, 8]\nlayers:\n  - conv: {filters: 2, kernel: 1, name: c}\n"
+                     "  - repeat: 10000\n    layers: [{add: [c, input]}]\n")
+    assert time.perf_counter() - start < 30  # it took 30 s of CPU when each searched
+    assert len(errs) == 10000 and errs[0].details == (
+        "input 'c' (2, 8) (line 3)", "input 'input' (1, 8) (the network input)")
