@@ -169,8 +169,9 @@ class _NetworkBuilder:
         # of its own. `last` is the last layer's name, built or refused.
         self.refused: set[str] = set()
         self.last: str | None = None
-        # While a block use is expanded: where each `$parameter` of its layers was given, (the
-        # path of the argument or default, and a note naming the use for a default).
+        # While a block use is expanded: where the value of each `$parameter` in its layers was
+        # written (the path of the argument or of the default, and for a default a note naming
+        # the use). `reported`: the errors so far, so that one mistake is reported once.
         self.written_at: dict[tuple, tuple[tuple, str | None]] = {}
         self.reported: set[tuple] = set()
         self.over_limit = False  # the layer limit is reached: nothing more is built
