@@ -112,9 +112,10 @@ def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...
     """For a layer with several inputs: each one's name, shape and line."""
     if len(node.inputs) < 2:
         return ()
-    lines = {n.name: n.location.line for n in network.nodes}
+    nodes = network.by_name
     return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
-                 + (f" (line {lines[ref]})" if ref in lines else " (the network input)")
+                 + (f" (line {nodes[ref].location.line})" if ref in nodes
+                    else " (the network input)")
                  for ref in node.inputs)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -62,3 +63,12 @@ class Network:
     @property
     def output(self) -> str:
         return self.nodes[-1].name
+
+    @cached_property
+    def by_name(self) -> dict[str, Node]:
+        """The nodes by name (the first of a name), made once: a check with 10,000 errors
+        that each name an input looks each up, it does not search the nodes."""
+        found: dict[str, Node] = {}
+        for node in self.nodes:
+            found.setdefault(node.name, node)
+        return found

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
+from ..core.codes import declare
+from ..core.errors import LayerError
 from ..core.model import Constrain, setting
-from ..core.shapes import Field, Shape
+from ..core.shapes import Field, Shape, fmt_shape
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 NonNegFloat = Annotated[float, Constrain(ge=0)]
+LRN_NEEDS_SPATIAL = declare(
+    "NS411", "lrn-needs-spatial", "local response normalisation gets a flat input",
+    "PyTorch's LocalResponseNorm needs an input of at least three dimensions with the batch, "
+    "(N, C, L) or more: a flat (C,) input, as after flatten or dense, is refused (\"Expected "
+    "3D or higher dimensionality input\"). Normalise before flattening, or use batchnorm.",
+    "input: [1]\nlayers: [lrn]\n")
 
 
 @register
@@ -66,7 +74,14 @@ class LocalResponseNorm(Layer):
     k: NonNegFloat = setting(default=2.0, doc="added to the scaled sum before the power")
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
-        return one_input(inputs, self.kind)
+        x = one_input(inputs, self.kind)
+        if len(x) < 2:  # PyTorch's rule: F.local_response_norm wants dim() >= 3 with the batch
+            raise LayerError(
+                f"lrn needs an input with a channel axis and spatial axes, (C, L) or more, "
+                f"got {fmt_shape(x)}", details=["PyTorch's LocalResponseNorm refuses an input "
+                                                "of fewer than 3 dimensions with the batch"],
+                hint="normalise before flatten and dense layers", code=LRN_NEEDS_SPATIAL)
+        return x
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"lrn {self.size}"
