@@ -30,7 +30,7 @@ from .blocks import (
     substitute,
 )
 from .module_names import RESERVED_NAME, name_problem
-from .network import INPUT, Network, Node
+from .network import INPUT, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
 
 SETTING_TWICE = declare(
@@ -104,6 +104,13 @@ FORWARD_REFERENCE = declare(
     "it is written. Move the layer, or read another one.",
     "input: [1, 28, 28]\nlayers:\n  - relu: {input: c}\n"
     "  - conv: {filters: 1, kernel: 3, name: c}\n")
+WHOLE_SPLIT = declare(
+    "NS317", "whole-split", "a layer reads a split whole, or a split is the network's output",
+    "A split's output is its parts, each read by its index: `input: halves.0`, "
+    "`concat: [halves.1, branch]`. A layer after a split reads the previous layer by default, "
+    "so it names the part it reads; the network's output (its last layer) is one tensor, not "
+    "a split.",
+    "input: [4, 8, 8]\nlayers:\n  - split: {parts: 2, name: halves}\n  - relu\n")
 INPUT_OUTSIDE_BLOCK = declare(
     "NS315", "input-outside-block", "`$input` is used outside a block",
     "`$input` stands for what feeds a block, inside the block's layers. Elsewhere, name the "
@@ -163,6 +170,7 @@ class _NetworkBuilder:
         self.blocks: dict = {}
         self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
+        self.by_name: dict[str, Node] = {}  # the layers so far, by full name
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               **kw: Any) -> None:
@@ -405,6 +413,7 @@ class _NetworkBuilder:
         defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
                                key_locs, group, defaulted))
+        self.by_name.setdefault(full, self.nodes[-1])
 
     def skip(self, count: int) -> None:
         """Leave out ``count`` layers (an error was reported for them)."""
@@ -431,12 +440,20 @@ class _NetworkBuilder:
         resolved = []
         for ref in refs:
             full = self.scopes.resolve(ref)
+            if full is not None and full not in self.by_name:
+                full = self.part_reference(ref) or full
             if full is None:
                 self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
                            path, hint="name the layer to read instead", code=INPUT_OUTSIDE_BLOCK)
                 full = INPUT
             resolved.append(full)
         return tuple(resolved)
+
+    def part_reference(self, ref: str) -> str | None:
+        """The full name of a split's part (``halves.1``), its split looked up as any name."""
+        base, _, index = ref.rpartition(".")
+        owner = self.scopes.resolve(base) if base else None
+        return f"{owner}.{index}" if owner and part_of(f"{owner}.{index}", self.by_name) else None
 
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
@@ -463,7 +480,11 @@ class _NetworkBuilder:
                                               node.describe(), hint=problem[1],
                                               code=RESERVED_NAME))
             for ref in node.inputs:
-                if ref != INPUT and ref not in seen:
+                if ref in seen and seen[ref].part_names:
+                    self.errors.append(_whole_split(node, seen[ref]))
+                elif ref not in seen and part_of(ref, seen):
+                    continue  # a part of an earlier split
+                elif ref != INPUT and ref not in seen:
                     later = any(n.name == ref for n in self.nodes)
                     self.errors.append(Diagnostic(
                         "error", f"input '{ref}' " + ("is defined later; a layer can only read "
@@ -473,6 +494,12 @@ class _NetworkBuilder:
                         hint=None if later else _reference_hint(ref, seen),
                         code=FORWARD_REFERENCE if later else UNKNOWN_REFERENCE))
             seen.setdefault(node.name, node)
+        if self.nodes and self.nodes[-1].part_names:
+            last = self.nodes[-1]
+            self.errors.append(Diagnostic(
+                "error", "the network's output is its last layer, which cannot be a split",
+                last.location, last.describe(),
+                hint="end with a layer that merges its parts (concat)", code=WHOLE_SPLIT))
 
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
         if kinds:
@@ -500,11 +527,24 @@ class _NetworkBuilder:
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
 
 
+def _whole_split(node: Node, split: Node) -> Diagnostic:
+    parts = split.part_names
+    shown = ", ".join(parts[:3]) + (", ..." if len(parts) > 3 else "")
+    return Diagnostic("error", f"'{split.name}' is a split: its output is its parts ({shown}), "
+                      "not one tensor", node.where("input"), node.describe(),
+                      hint=f"read one part, e.g. `input: {parts[0]}`", code=WHOLE_SPLIT)
+
+
 def _reference_hint(ref: str, seen: dict) -> str | None:
     """'did you mean'; or the copies of a repeated name; or, for a name written inside a block
     that names a layer outside it, how to bring that layer in (a block's layers see only their
     own and $input)."""
     local = ref.rsplit(".", 1)[-1]
+    split = seen.get(ref.rpartition(".")[0])
+    if split is not None and split.part_names:
+        count = len(split.part_names)
+        return f"'{split.name}' is a split of {count} parts: {split.name}.0 to {split.name}." \
+               f"{count - 1}"
     copies = [n for n in seen if n.startswith(ref + "_") and n[len(ref) + 1:].isdigit()]
     if copies:
         return f"'{ref}' was repeated: its copies are '{copies[0]}' to '{copies[-1]}'"
