@@ -67,14 +67,17 @@ class Crop(nn.Module):
 
 
 class Split(nn.Module):
-    """The channels cut into parts of these sizes: a tuple of views, read one by one."""
+    """The channels cut into parts of these sizes: a tuple of views, read one by one. (Narrowed
+    one by one rather than by torch.split, whose ONNX form the exporter's tidying rewrites
+    without the module path that names each node after its layer.)"""
 
     def __init__(self, sizes: tuple[int, ...]) -> None:
         super().__init__()
         self.sizes = sizes
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return torch.split(x, list(self.sizes), dim=1)
+        starts = [sum(self.sizes[:i]) for i in range(len(self.sizes))]
+        return tuple(x.narrow(1, a, n) for a, n in zip(starts, self.sizes))
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}"
