@@ -145,9 +145,6 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     return total // 2, total - total // 2
 
 
-Position = int | Fraction  # of a field: whole positions, or fractions after an upsample
-
-
 class Field(NamedTuple):
     """What one output position of a layer sees of the network's input, per spatial axis of
     the input: ``size`` positions (the receptive field), the step between the fields of
@@ -160,9 +157,9 @@ class Field(NamedTuple):
     position (:class:`~fractions.Fraction`); :meth:`rounded` gives the records whole ones.
     """
 
-    size: tuple[Position, ...]
-    jump: tuple[Position, ...]
-    start: tuple[Position, ...]
+    size: tuple[int | Fraction, ...]  # whole positions, or fractions after an upsample
+    jump: tuple[int | Fraction, ...]
+    start: tuple[int | Fraction, ...]
 
     @classmethod
     def of_input(cls, rank: int) -> Field:

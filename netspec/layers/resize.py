@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from ..core.codes import declare
 from ..core.errors import LayerError
-from ..core.model import Constrain, NonNeg, Ref, Size, setting
+from ..core.model import MAX_INT, Constrain, NonNeg, Ref, Size, setting
 from ..core.shapes import Field, Shape, axis_names, fmt_shape, shape_text
 from .base import (
     WRONG_INPUT_COUNT,
@@ -54,8 +54,26 @@ CROP_MISMATCH = declare(
     "input: [1, 8, 8]\nlayers:\n  - maxpool: {kernel: 2, name: small}\n"
     "  - crop: [small, input]\n")
 
-Scale = Annotated[float, Constrain(gt=0, le=1024)]
+MAX_SCALE = 1024  # an upsample's factor per axis
+SIZE_TOO_LARGE = declare(
+    "NS417", "size-too-large", "an upsample or transposed conv gives an output size over "
+    "2,147,483,647",
+    "Sizes are bounded as settings are, by what a framework's int32 shape holds: a chain of "
+    "upsamples multiplies them, and without a bound a hostile spec would have the checker "
+    "compute with sizes of thousands of digits.",
+    "input: [1, 4194304, 4]\nlayers:\n  - upsample: 1024\n")
+
+Scale = Annotated[float, Constrain(gt=0, le=MAX_SCALE)]
 INTERPOLATION_RANKS = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def bounded(axis: str, formula: str, size: int, key: str) -> int:
+    """An enlarging layer's output size, refused past MAX_INT (so sizes never grow without end
+    through a chain of them)."""
+    if size > MAX_INT:
+        raise LayerError(f"output {axis} is {formula} = {size:,}, over the largest size, "
+                         f"{MAX_INT:,}", key=key, code=SIZE_TOO_LARGE)
+    return size
 
 
 def resampled_field(field: Field, reads: Sequence[tuple[Fraction, Fraction, Fraction]]) -> Field:
@@ -123,6 +141,7 @@ class Upsample(Layer):
                     raise LayerError(f"output {name} is floor({n} * {s:g}) = {out}, but every "
                                      "size must be at least 1", key="scale",
                                      hint=f"a scale of at least {1 / n:g}", code=RESIZED_EMPTY)
+                bounded(name, f"floor({n} * {s:g})", out, "scale")
         return (x[0], *sizes)
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:

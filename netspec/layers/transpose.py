@@ -26,7 +26,7 @@ from .base import (
 )
 from .conv import GROUPS_DIVIDE
 from .registry import register
-from .resize import RESIZED_EMPTY, resampled_field
+from .resize import RESIZED_EMPTY, bounded, resampled_field
 
 OUTPUT_PADDING = declare(
     "NS413", "output-padding", "a transposed conv's output_padding is not below its stride or "
@@ -88,13 +88,14 @@ class ConvTranspose(Layer):
                     hint=f"an output_padding of at most {max(s, d) - 1} (PyTorch's rule)",
                     code=OUTPUT_PADDING)
             size = (n - 1) * s - 2 * p + d * (f - 1) + op + 1
+            formula = f"({n}-1)*{s} - 2*{p} + {d}*({f}-1) + {op} + 1"
             if size < 1:
                 raise LayerError(
-                    f"output {name} is ({n}-1)*{s} - 2*{p} + {d}*({f}-1) + {op} + 1 = {size}, "
-                    "but every size must be at least 1", details=[f"input {fmt_shape(x)}"],
-                    key="padding", hint=f"padding of at most {(size + 2 * p - 1) // 2} keeps "
-                                        f"the {name} positive", code=RESIZED_EMPTY)
-            out.append(size)
+                    f"output {name} is {formula} = {size}, but every size must be at least 1",
+                    details=[f"input {fmt_shape(x)}"], key="padding",
+                    hint=f"padding of at most {(size + 2 * p - 1) // 2} keeps the {name} "
+                         "positive", code=RESIZED_EMPTY)
+            out.append(bounded(name, formula, size, "stride"))
         return (self.filters, *out)
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:

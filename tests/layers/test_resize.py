@@ -152,3 +152,14 @@ def test_fields_after_enlarging_layers():
     # output o reads input floor(o/2) of the pool: the pool's field, half the step
     assert (t.receptive_field, t.jump, t.field_start) == ((5, 5), (1, 1), (-2, -2))
     assert u.jump == (0.5, 0.5)  # past the input's resolution: a fraction, as a float
+
+
+def test_enlarging_layers_keep_sizes_bounded():
+    """A chain of upsamples cannot grow sizes without end: past 2**31 - 1 it is an error."""
+    (e,) = errors((1, 4, 4), *["upsample: 1024"] * 3)
+    assert e.code == "NS417" and e.location.line == 5  # the third: 4 * 1024**3
+    assert e.message == ("output height is floor(4194304 * 1024) = 4,294,967,296, over the "
+                         "largest size, 2,147,483,647")
+    (e,) = errors((1, 3), "conv_transpose: {filters: 1, kernel: 1, stride: 2147483647}")
+    assert e.code == "NS417"
+    assert len(errors((1, 4, 4), *["upsample: 1024"] * 2000)) == 1  # the rest have no shape
