@@ -179,6 +179,8 @@ class Field(NamedTuple):
         the same fractional offset); with a fractional one (0.5 after a 2x upsample of the
         input, shown as a float) the first field widened to whole positions, which bounds
         every later output's too."""
+        if all(type(v) is int for v in (*self.size, *self.jump, *self.start)):
+            return self.size, self.jump, self.start  # type: ignore[return-value]  # all whole
         size, jump, start = [], [], []
         for r, j, a in zip(self.size, self.jump, self.start):
             whole = j == int(j)

@@ -480,7 +480,7 @@ class _NetworkBuilder:
                                               node.describe(), hint=problem[1],
                                               code=RESERVED_NAME))
             for ref in node.inputs:
-                if ref in seen and seen[ref].part_names:
+                if ref in seen and seen[ref].layer.part_count() > 1:
                     self.errors.append(_whole_split(node, seen[ref]))
                 elif ref not in seen and part_of(ref, seen):
                     continue  # a part of an earlier split
@@ -494,7 +494,7 @@ class _NetworkBuilder:
                         hint=None if later else _reference_hint(ref, seen),
                         code=FORWARD_REFERENCE if later else UNKNOWN_REFERENCE))
             seen.setdefault(node.name, node)
-        if self.nodes and self.nodes[-1].part_names:
+        if self.nodes and self.nodes[-1].layer.part_count() > 1:
             last = self.nodes[-1]
             self.errors.append(Diagnostic(
                 "error", "the network's output is its last layer, which cannot be a split",
@@ -528,11 +528,12 @@ class _NetworkBuilder:
 
 
 def _whole_split(node: Node, split: Node) -> Diagnostic:
-    parts = split.part_names
-    shown = ", ".join(parts[:3]) + (", ..." if len(parts) > 3 else "")
+    count = split.layer.part_count()
+    shown = ", ".join(f"{split.name}.{i}" for i in range(min(count, 3))) + (
+        ", ..." if count > 3 else "")
     return Diagnostic("error", f"'{split.name}' is a split: its output is its parts ({shown}), "
                       "not one tensor", node.where("input"), node.describe(),
-                      hint=f"read one part, e.g. `input: {parts[0]}`", code=WHOLE_SPLIT)
+                      hint=f"read one part, e.g. `input: {split.name}.0`", code=WHOLE_SPLIT)
 
 
 def _reference_hint(ref: str, seen: dict) -> str | None:
@@ -541,8 +542,7 @@ def _reference_hint(ref: str, seen: dict) -> str | None:
     own and $input)."""
     local = ref.rsplit(".", 1)[-1]
     split = seen.get(ref.rpartition(".")[0])
-    if split is not None and split.part_names:
-        count = len(split.part_names)
+    if split is not None and (count := split.layer.part_count()) > 1:
         return f"'{split.name}' is a split of {count} parts: {split.name}.0 to {split.name}." \
                f"{count - 1}"
     copies = [n for n in seen if n.startswith(ref + "_") and n[len(ref) + 1:].isdigit()]

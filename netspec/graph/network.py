@@ -86,7 +86,7 @@ class Network:
         owner = part_of(ref, self.by_name)
         if owner is None or ref in self.by_name or owner.name not in shapes:
             return None
-        return owner.layer.part_shapes(shapes[owner.name])[int(ref.rpartition(".")[2])]
+        return owner.layer.part_shape(shapes[owner.name], int(ref.rpartition(".")[2]))
 
 
 def part_of(ref: str, nodes: Mapping[str, Node]) -> Node | None:

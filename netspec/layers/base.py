@@ -154,10 +154,10 @@ class Layer(SpecModel):
         from the settings alone, so that the builder can resolve references to the parts."""
         return 1
 
-    def part_shapes(self, out: Shape) -> tuple[Shape, ...]:
-        """The shape of each part of a layer of several parts (``out``, the shape ``infer``
-        gives, is their concatenation over the channels); () for a layer of one tensor."""
-        return ()
+    def part_shape(self, out: Shape, index: int) -> Shape:
+        """The shape of part ``index`` of a layer of several parts (``out``, the shape ``infer``
+        gives, is the parts' concatenation over the channels)."""
+        raise NotImplementedError
 
     def label(self, inputs: Sequence[Shape]) -> str:
         """Kind and key settings, as reports and diagrams show them: ``conv 64 3x3 /1 p1``."""

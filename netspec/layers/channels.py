@@ -67,8 +67,9 @@ class Split(Layer):
                              code=SPLIT_SIZES)
         return x
 
-    def part_shapes(self, out: Shape) -> tuple[Shape, ...]:
-        return tuple((n, *out[1:]) for n in self._sizes(out[0]))
+    def part_shape(self, out: Shape, index: int) -> Shape:
+        size = out[0] // self.parts if isinstance(self.parts, int) else self.parts[index]
+        return (size, *out[1:])
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return "split " + "+".join(map(str, self._sizes(inputs[0][0])))
