@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import NamedTuple
 
 MAX_TAPS = 4096  # Window.visited counts taps one by one beyond the simple case
@@ -157,9 +156,12 @@ class Field(NamedTuple):
     position (:class:`~fractions.Fraction`); :meth:`rounded` gives the records whole ones.
     """
 
-    size: tuple[int | Fraction, ...]  # whole positions, or fractions after an upsample
-    jump: tuple[int | Fraction, ...]
-    start: tuple[int | Fraction, ...]
+    # Whole positions; after an enlarging layer, Fractions (which every recurrence here
+    # computes with as with ints), typed as ints so that the many readers of whole fields
+    # need not say so.
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[int, ...]
 
     @classmethod
     def of_input(cls, rank: int) -> Field:
@@ -180,7 +182,7 @@ class Field(NamedTuple):
         input, shown as a float) the first field widened to whole positions, which bounds
         every later output's too."""
         if all(type(v) is int for v in (*self.size, *self.jump, *self.start)):
-            return self.size, self.jump, self.start  # type: ignore[return-value]  # all whole
+            return self.size, self.jump, self.start
         size, jump, start = [], [], []
         for r, j, a in zip(self.size, self.jump, self.start):
             whole = j == int(j)

@@ -222,8 +222,9 @@ def check_shortcut(name: str | None) -> None:
 
 
 def activation_kind(name: str | None) -> type[Layer] | None:
-    """The kind an ``activation:`` shortcut names (None for none)."""
-    return None if name is None else _BY_NAME[name]
+    """The kind an ``activation:`` shortcut names (None for none; prelu too, which is no
+    shortcut: check_shortcut refuses it)."""
+    return None if name is None else _BY_NAME.get(name)
 
 
 def shortcut(name: str | None) -> tuple[str, TorchCall] | None:

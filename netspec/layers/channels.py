@@ -8,8 +8,8 @@ from typing import Annotated
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
-from ..core.shapes import Shape, fmt_shape
-from .base import Layer, Size, TorchCall, TorchPlan, Warn, one_input, spatial
+from ..core.shapes import Field, Shape, fmt_shape
+from .base import Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input, spatial
 from .registry import register
 
 MAX_PARTS = 1024  # each part is a name the builder resolves: bounded like repeats
@@ -71,6 +71,14 @@ class Split(Layer):
         size = out[0] // self.parts if isinstance(self.parts, int) else self.parts[index]
         return (size, *out[1:])
 
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        sizes = self._sizes(out[0])
+        return super().working(inputs, out, fields)._replace(shape=(
+            f"channels: {out[0]} = {' + '.join(map(str, sizes))}, in {len(sizes)} parts read "
+            f"as .0 to .{len(sizes) - 1}; each part keeps the spatial size {fmt_shape(out[1:])}"
+            if len(out) > 1 else f"features: {out[0]} = {' + '.join(map(str, sizes))}",))
+
     def label(self, inputs: Sequence[Shape]) -> str:
         return "split " + "+".join(map(str, self._sizes(inputs[0][0])))
 
@@ -99,6 +107,13 @@ class ChannelShuffle(Layer):
                              details=[f"input {fmt_shape(x)}"], key="groups",
                              code=SHUFFLE_GROUPS)
         return x
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        c = out[0]
+        return super().working(inputs, out, fields)._replace(shape=(
+            f"{fmt_shape(out)}, its channels viewed as {self.groups} groups x {c // self.groups} "
+            "and transposed: channel g*" f"{c // self.groups} + i moves to i*{self.groups} + g",))
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"shuffle {self.groups}"

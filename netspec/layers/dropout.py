@@ -42,6 +42,7 @@ class StochasticDepth(Layer):
     kind = "stochastic_depth"
     shorthand = "rate"
     is_view = True  # the identity at inference
+    train_only = True
     example = "- stochastic_depth: {rate: 0.1, mode: row}"
 
     rate: Rate = setting(doc="probability of dropping the branch, 0 <= rate < 1")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from ..core.codes import declare
 from ..core.errors import LayerError
@@ -22,6 +22,7 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
+    Working,
     fmt_padding,
     one_input,
     per_axis,
@@ -83,9 +84,10 @@ def resampled_field(field: Field, reads: Sequence[tuple[Fraction, Fraction, Frac
     after a 2x upsample of the input), the start moves by ``a * jump`` and the size grows by
     ``(b - a) * jump``. A whole number of positions when the factors divide the jump, as in an
     encoder-decoder whose upsampling undoes its pooling."""
-    return Field(tuple(r + (b - a) * j for r, j, (a, b, _) in zip(field.size, field.jump, reads)),
-                 tuple(j * q for j, (_, _, q) in zip(field.jump, reads)),
-                 tuple(s + a * j for s, j, (a, _, _) in zip(field.start, field.jump, reads)))
+    size = tuple(r + (b - a) * j for r, j, (a, b, _) in zip(field.size, field.jump, reads))
+    jump = tuple(j * q for j, (_, _, q) in zip(field.jump, reads))
+    start = tuple(s + a * j for s, j, (a, _, _) in zip(field.start, field.jump, reads))
+    return Field(*(cast(tuple[int, ...], t) for t in (size, jump, start)))  # Fractions
 
 
 @register
@@ -161,6 +163,17 @@ class Upsample(Layer):
                 reads.append((q / 2 - Fraction(3, 2), q / 2 + Fraction(1, 2), q))
         return resampled_field(fields[0], reads)
 
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        x = inputs[0]
+        rank = len(x) - 1
+        lines = ([f"{name}: size = {m}" for name, m in zip(axis_names(rank), out[1:])]
+                 if self.size is not None else
+                 [f"{name}: floor({n} * {s:g}) = {m}" for name, n, s, m in
+                  zip(axis_names(rank), x[1:], self._scales(rank), out[1:])])
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"channels: {x[0]}, kept",) + tuple(lines))
+
     def label(self, inputs: Sequence[Shape]) -> str:
         how = ("x" + "x".join(f"{s:g}" for s in dict.fromkeys(self._scales(len(inputs[0]) - 1)))
                if self.size is None else "to " + shape_text(self._sizes(inputs[0])))
@@ -225,6 +238,15 @@ class Crop(Layer):
         starts = [lo for lo, _ in self._box(inputs)]
         return Field(f.size, f.jump, tuple(s + lo * j for s, lo, j in zip(f.start, starts, f.jump)))
 
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        big, small = inputs
+        lines = tuple(f"{name}: {n} - {lo} before - {n - hi} after = {m} (({n} - {m}) // 2 "
+                      "before, the rest after)" for name, n, m, (lo, hi) in
+                      zip(axis_names(len(big) - 1), big[1:], small[1:], self._box(inputs)))
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"channels: {big[0]}, the first input's",) + lines)
+
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"crop {shape_text(inputs[1][1:])}"
 
@@ -260,6 +282,14 @@ class ZeroPad(Layer):
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
         rank = len(inputs[0]) - 1
         return fields[0].through((1,) * rank, (1,) * rank, [lo for lo, _ in self._pads(inputs[0])])
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        x = inputs[0]
+        lines = tuple(f"{name}: {n} + {lo} + {hi} = {m}" for name, n, (lo, hi), m in
+                      zip(axis_names(len(x) - 1), x[1:], self._pads(x), out[1:]))
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"channels: {x[0]}, kept",) + lines)
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"zero_pad {fmt_padding(self.padding)}"

@@ -10,8 +10,8 @@ from fractions import Fraction
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import NonNeg, setting
-from ..core.shapes import Field, Shape, axis_names, fmt_axes, fmt_shape
-from .activations import ActivationName, check_shortcut, shortcut
+from ..core.shapes import Field, Shape, axis_names, fmt_axes, fmt_shape, numel
+from .activations import ActivationName, activation_kind, check_shortcut, shortcut
 from .base import (
     Counts,
     Layer,
@@ -19,6 +19,7 @@ from .base import (
     TorchCall,
     TorchPlan,
     Warn,
+    Working,
     fmt_kernel,
     one_input,
     per_axis,
@@ -80,15 +81,13 @@ class ConvTranspose(Layer):
                                  hint="groups must divide both the input channels and filters",
                                  code=GROUPS_DIVIDE)
         out = []
-        for name, n, (f, s, p, op, d) in zip(axis_names(rank), x[1:], self._axes(rank)):
+        for (name, formula, size), (_, s, p, op, d) in zip(self.formulas(x), self._axes(rank)):
             if op >= s and op >= d:
                 raise LayerError(
                     f"output_padding {op} on the {name} must be smaller than the stride ({s}) "
                     f"or the dilation ({d})", key="output_padding",
                     hint=f"an output_padding of at most {max(s, d) - 1} (PyTorch's rule)",
                     code=OUTPUT_PADDING)
-            size = (n - 1) * s - 2 * p + d * (f - 1) + op + 1
-            formula = f"({n}-1)*{s} - 2*{p} + {d}*({f}-1) + {op} + 1"
             if size < 1:
                 raise LayerError(
                     f"output {name} is {formula} = {size}, but every size must be at least 1",
@@ -97,6 +96,31 @@ class ConvTranspose(Layer):
                          "positive", code=RESIZED_EMPTY)
             out.append(bounded(name, formula, size, "stride"))
         return (self.filters, *out)
+
+    def formulas(self, x: Shape) -> list[tuple[str, str, int]]:
+        """Per spatial axis: its name, the output size's arithmetic, the size."""
+        rank = len(x) - 1
+        return [(name, f"({n}-1)*{s} - 2*{p} + {d}*({f}-1) + {op} + 1",
+                 (n - 1) * s - 2 * p + d * (f - 1) + op + 1)
+                for name, n, (f, s, p, op, d) in zip(axis_names(rank), x[1:], self._axes(rank))]
+
+    def trailing_activation(self) -> type[Layer] | None:
+        return activation_kind(self.activation)
+
+    def working(self, inputs: Sequence[Shape], out: Shape,
+                fields: Sequence[Field] | None = None) -> Working:
+        """``(n-1)*s - 2p + d*(f-1) + output_padding + 1`` per axis; a conv's parameters."""
+        x, c = inputs[0], self.counts(inputs, out)
+        taps = "*".join(map(str, per_axis(self.kernel, len(x) - 1, "kernel")))
+        per_input = f"{taps}*{self.filters}" + (f"/{self.groups}" if self.groups > 1 else "")
+        params = (f"{per_input}*{x[0]} + {self.filters} = {c.params:,}" if self.bias else
+                  f"{per_input}*{x[0]} = {c.params:,} (no biases)")
+        return super().working(inputs, out, fields)._replace(
+            shape=(f"channels: filters = {self.filters}",) + tuple(
+                f"{name}: {formula} = {size}" for name, formula, size in self.formulas(x)),
+            params=(params,), macs=(f"{per_input} = {c.weights // x[0]:,} per input value, "
+                                    f"times {'*'.join(map(str, x))} = {numel(x):,} values: "
+                                    f"{c.macs:,}",))
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         x = inputs[0]

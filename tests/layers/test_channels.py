@@ -64,7 +64,7 @@ blocks:
       - name: branch
         layers:
           - relu: {input: s.1}
-          - tanh
+          - conv: {filters: 3, kernel: 1}
       - concat: [s.0, branch]
 layers: [unit, unit]
 """)
