@@ -33,13 +33,16 @@ INPUT_ID, OUTPUT_ID = "__input__", "__output__"  # never a layer name: those are
 # activations red, and the layers that only reshape or merge in greys.
 FAMILY_COLOURS = {
     "conv": ("#3b6fb6", "#e3ecf8"),
+    "transpose": ("#3b6fb6", "#e3ecf8"),
     "pool": ("#3e8e4a", "#e4f2e6"),
     "dense": ("#7048a8", "#eee6f7"),
     "norm": ("#2b8a8a", "#e0f2f2"),
     "activations": ("#b5443c", "#f8e5e3"),
     "dropout": ("#6b6b6b", "#eeeeee"),
     "reshape": ("#6b6b6b", "#eeeeee"),
+    "resize": ("#6b6b6b", "#eeeeee"),
     "merge": ("#404040", "#e8e8e8"),
+    "channels": ("#404040", "#e8e8e8"),
 }
 OTHER_COLOURS = ("#555555", "#eeeeee")
 GROUP_COLOURS = ("#f7f7f2", "#efefe6")  # cluster fills, alternating with depth
@@ -216,8 +219,8 @@ def _add_edges(g: graphviz.Digraph, a: CheckedNetwork) -> None:
     shapes = a.shapes
     ids = {INPUT: INPUT_ID} | {r.name: _node_id(r) for r in a.layers}
     for r in a.layers:
-        for ref in r.inputs:
-            g.edge(ids[ref], _node_id(r), label=_edge_label(shapes[ref]))
+        for ref in r.inputs:  # a split's part (halves.1) leaves the split's node
+            g.edge(ids[a.network.producer(ref)], _node_id(r), label=_edge_label(shapes[ref]))
 
 
 def _edge_label(shape: Shape) -> str:

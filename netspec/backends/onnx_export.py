@@ -185,10 +185,10 @@ def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
     """Rename every node ``<layer>/<Op>`` (``_1``, ``_2`` for a layer's further ops of a kind).
 
     torch records the module path each node came from (``name_scopes``); a layer's modules are
-    its own name and ``<name>_<suffix>`` (an explicit pad, a fused activation). The sums and
-    concatenations of merging layers run outside any module, in the order of the plan (of the
-    layers the output depends on: the exporter drops the others). A node made by folding
-    constants belongs to the layer that reads it."""
+    its own name and ``<name>_<suffix>`` (an explicit pad, a fused activation). The sums,
+    products and concatenations of merging layers run outside any module, in the order of the
+    plan (of the layers the output depends on: the exporter drops the others). A node made by
+    folding constants belongs to the layer that reads it."""
     steps = plan(a)
     owner = {path: s.name for s in steps for path, _ in s.modules}
     merges = _merge_ops(_live(steps))
@@ -198,7 +198,7 @@ def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
         scopes = ast.literal_eval(node.metadata_props.get("pkg.torch.onnx.name_scopes", "[]"))
         if len(scopes) > 2 and scopes[1] in owner:
             layer[id(node)] = owner[scopes[1]]
-        elif len(scopes) == 2 and node.op_type in ("Add", "Concat"):
+        elif len(scopes) == 2 and node.op_type in ("Add", "Mul", "Concat"):
             name, op = next(merges, (None, None))
             if op != node.op_type:
                 raise RuntimeError(f"ONNX node {node.name} ({node.op_type}) does not match the "
@@ -222,7 +222,7 @@ def _live(steps: list[Step]) -> list[Step]:
     only their merges are in the graph to be matched."""
     needed = {steps[-1].name}
     for s in reversed(steps):
-        if s.name in needed:
+        if s.name in needed or not needed.isdisjoint(s.parts):
             needed.update(s.inputs)
     return [s for s in steps if s.name in needed]
 
@@ -230,8 +230,8 @@ def _live(steps: list[Step]) -> list[Step]:
 def _merge_ops(steps: list[Step]) -> Iterator[tuple[str, str]]:
     """The ONNX ops merging layers become, in order: a sum of k inputs is k - 1 Adds."""
     for s in steps:
-        if s.combine == "sum":
-            yield from [(s.name, "Add")] * (len(s.inputs) - 1)
+        if s.combine in ("sum", "product"):
+            yield from [(s.name, "Add" if s.combine == "sum" else "Mul")] * (len(s.inputs) - 1)
         elif s.combine == "cat":
             yield s.name, "Concat"
 

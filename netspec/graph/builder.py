@@ -32,7 +32,7 @@ from .blocks import (
 )
 from .hints import ReferenceHints
 from .module_names import RESERVED_NAME, name_problem
-from .network import INPUT, Network, Node
+from .network import INPUT, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
 
 SETTING_TWICE = declare(
@@ -106,6 +106,13 @@ FORWARD_REFERENCE = declare(
     "it is written. Move the layer, or read another one.",
     "input: [1, 28, 28]\nlayers:\n  - relu: {input: c}\n"
     "  - conv: {filters: 1, kernel: 3, name: c}\n")
+WHOLE_SPLIT = declare(
+    "NS317", "whole-split", "a layer reads a split whole, or a split is the network's output",
+    "A split's output is its parts, each read by its index: `input: halves.0`, "
+    "`concat: [halves.1, branch]`. A layer after a split reads the previous layer by default, "
+    "so it names the part it reads; the network's output (its last layer) is one tensor, not "
+    "a split.",
+    "input: [4, 8, 8]\nlayers:\n  - split: {parts: 2, name: halves}\n  - relu\n")
 INPUT_OUTSIDE_BLOCK = declare(
     "NS315", "input-outside-block", "`$input` is used outside a block",
     "`$input` stands for what feeds a block, inside the block's layers. Elsewhere, name the "
@@ -175,6 +182,7 @@ class _NetworkBuilder:
         self.written_at: dict[tuple, tuple[tuple, str | None]] = {}
         self.reported: set[tuple] = set()
         self.over_limit = False  # the layer limit is reached: nothing more is built
+        self.by_name: dict[str, Node] = {}  # the layers so far, by full name
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               details: tuple[str, ...] = (), **kw: Any) -> None:
@@ -536,6 +544,7 @@ class _NetworkBuilder:
         defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
                                key_locs, group, defaulted))
+        self.by_name.setdefault(full, self.nodes[-1])
 
     def skip(self, count: int) -> None:
         """Leave out ``count`` layers (an error was reported for them)."""
@@ -562,12 +571,20 @@ class _NetworkBuilder:
         resolved = []
         for ref in refs:
             full = self.scopes.resolve(ref)
+            if full is not None and full not in self.by_name:
+                full = self.part_reference(ref) or full
             if full is None:
                 self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
                            path, hint="name the layer to read instead", code=INPUT_OUTSIDE_BLOCK)
                 full = INPUT
             resolved.append(full)
         return tuple(resolved)
+
+    def part_reference(self, ref: str) -> str | None:
+        """The full name of a split's part (``halves.1``), its split looked up as any name."""
+        base, _, index = ref.rpartition(".")
+        owner = self.scopes.resolve(base) if base else None
+        return f"{owner}.{index}" if owner and part_of(f"{owner}.{index}", self.by_name) else None
 
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
@@ -595,7 +612,11 @@ class _NetworkBuilder:
                 self.report(Diagnostic("error", problem[0], node.where("name"),
                                        node.describe(), hint=problem[1], code=RESERVED_NAME))
             for ref in node.inputs:
-                if ref != INPUT and ref not in seen and not self.was_refused(ref):
+                if ref in seen and seen[ref].layer.part_count() > 1:
+                    self.report(_whole_split(node, seen[ref]))
+                elif ref not in seen and part_of(ref, seen):
+                    continue  # a part of an earlier split
+                elif ref != INPUT and ref not in seen and not self.was_refused(ref):
                     later = ref in everyone
                     self.report(Diagnostic(
                         "error", f"input '{ref}' " + ("is defined later; a layer can only read "
@@ -605,6 +626,12 @@ class _NetworkBuilder:
                         hint=None if later else hint(ref, seen),
                         code=FORWARD_REFERENCE if later else UNKNOWN_REFERENCE))
             seen.setdefault(node.name, node)
+        if self.nodes and self.nodes[-1].layer.part_count() > 1:
+            last = self.nodes[-1]
+            self.report(Diagnostic(
+                "error", "the network's output is its last layer, which cannot be a split",
+                last.location, last.describe(),
+                hint="end with a layer that merges its parts (concat)", code=WHOLE_SPLIT))
 
     def was_refused(self, ref: str) -> bool:
         """Whether ``ref`` names a refused layer, or one inside a refused group or block use
@@ -636,6 +663,16 @@ class _NetworkBuilder:
             else:
                 where = path + p.loc
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
+
+
+def _whole_split(node: Node, split: Node) -> Diagnostic:
+    count = split.layer.part_count()
+    shown = ", ".join(f"{split.name}.{i}" for i in range(min(count, 3))) + (
+        ", ..." if count > 3 else "")
+    return Diagnostic("error", f"'{split.name}' is a split: its output is its parts ({shown}), "
+                      "not one tensor", node.where("input"), node.describe(),
+                      hint=f"read one part, e.g. `input: {split.name}.0`", code=WHOLE_SPLIT)
+
 
 
 class _KeyLocations(Mapping):

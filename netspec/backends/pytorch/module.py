@@ -16,6 +16,7 @@ from torch import nn
 from ...analysis import CheckedNetwork
 from ...graph.network import INPUT
 from ...layers.base import TorchCall
+from . import extra_modules
 from .plan import Step, plan
 
 
@@ -25,11 +26,12 @@ def build_module(a: CheckedNetwork) -> CompiledNetwork:
 
 
 def build_call(call: TorchCall) -> nn.Module:
-    """One TorchCall as a module; a Sequential's named children are built in order."""
+    """One TorchCall as a module (torch.nn's, or netspec's own); a Sequential's named children
+    are built in order."""
     if call.cls == "Sequential" and call.kwargs:
         children = OrderedDict((k, build_call(v)) for k, v in call.kwargs.items())
         return nn.Sequential(children)
-    return getattr(nn, call.cls)(*call.args, **call.kwargs)
+    return getattr(extra_modules if call.own else nn, call.cls)(*call.args, **call.kwargs)
 
 
 class CompiledNetwork(nn.Module):
@@ -64,7 +66,8 @@ class CompiledNetwork(nn.Module):
         return self._run(x, keep=False)[self._output]
 
     def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every layer's output by name, from the same code path as ``forward``."""
+        """Every tensor by name, from the same code path as ``forward``: each layer's output
+        (a split's, its parts joined) and each part of a split (``halves.0``)."""
         return self._run(x, keep=True)
 
     def _run(self, x: torch.Tensor, keep: bool) -> dict[str, torch.Tensor]:
@@ -73,7 +76,12 @@ class CompiledNetwork(nn.Module):
             h = _merge(step, values)
             for path in paths:
                 h = self._submodule(path)(h)
-            values[step.name] = h
+            if step.parts:  # a split: later steps read its parts; inspection sees them joined
+                values.update(zip(step.parts, h))
+                if keep:
+                    values[step.name] = torch.cat(tuple(h), dim=1)
+            else:
+                values[step.name] = h
             if not keep:
                 for name in step.free:  # let memory go as soon as nothing reads it
                     del values[name]
@@ -94,4 +102,7 @@ def _merge(step: Step, values: dict[str, torch.Tensor]) -> torch.Tensor:
     if step.combine == "sum":
         for ref in step.inputs[1:]:
             h = h + values[ref]
+    elif step.combine == "product":
+        for ref in step.inputs[1:]:
+            h = h * values[ref]
     return h

@@ -18,9 +18,12 @@ from ...layers.base import TorchCall
 class Step(NamedTuple):
     name: str  # the spec layer, dotted inside blocks (layer1.0.conv1)
     inputs: tuple[str, ...]
-    combine: str | None  # "sum" or "cat" for several inputs
+    combine: str | None  # "sum", "product" or "cat" for several inputs
     modules: tuple[tuple[str, TorchCall], ...]  # (dotted module path, call), applied in order
     free: tuple[str, ...]  # outputs no later step reads
+    # a layer of several parts (split): its modules give a tuple, whose tensors later steps
+    # read by these names (halves.0, halves.1); the layer's own name is never read
+    parts: tuple[str, ...] = ()
 
 
 def plan(a: CheckedNetwork) -> list[Step]:
@@ -36,7 +39,8 @@ def plan(a: CheckedNetwork) -> list[Step]:
         p = node.layer.torch([shapes[ref] for ref in node.inputs], shapes[node.name])
         free = tuple(ref for ref in dict.fromkeys(node.inputs)
                      if last_use[ref] == i and ref != output)
-        steps.append(Step(node.name, node.inputs, p.combine, tuple(modules(node.name, p)), free))
+        steps.append(Step(node.name, node.inputs, p.combine, tuple(modules(node.name, p)), free,
+                          node.part_names))
     return steps
 
 
