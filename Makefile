@@ -3,7 +3,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(VENV)/.installed  ## ruff, mypy and the import contracts (the suite runs
 
 bench: $(VENV)/.installed  ## speed benchmarks, printing ratios against baselines from the same run
 	$(BIN)/python benchmarks/run.py
+
+fuzz: $(VENV)/.installed  ## a longer fuzzing campaign (minutes, seeded): counts by outcome, docs/fuzzing.md
+	$(BIN)/python -m tests.fuzz.campaign --seed 0
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -27,6 +27,11 @@ REFERENCE = {
     "conv3d_video.yaml": (1_312 + 13_856 + 55_360 + 650, (10,), None),
     # by hand: (7*3 + 1)*32 + (5*32 + 1)*64 + (3*64 + 1)*64 + 64*10 + 10
     "conv1d_timeseries.yaml": (704 + 10_304 + 12_352 + 650, (10,), None),
+    # torchvision 0.28: learnable parameters, buffers (batchnorm's running mean and variance)
+    "shufflenet_v2_x0_5.yaml": (1_366_792, (1000,), 7_952),
+    "unet.yaml": (31_030_658, (2, 388, 388), 0),  # Ronneberger et al. 2015
+    # by hand: 160 + 4,640 + 100,416 (encoder) + 100,384 + 4,624 + 145 (decoder)
+    "conv_autoencoder.yaml": (210_369, (1, 28, 28), 0),
 }
 
 SPECS = sorted(REFERENCE)
@@ -79,6 +84,10 @@ TORCHVISION_NAMES = {
     "googlenet.yaml": ["conv1.conv", "conv1.bn", "conv3.bn", "inception3a.branch1.conv",
                        "inception3a.branch2.1.conv", "inception4e.branch4.1.bn",
                        "inception5b.branch3.0.conv", "fc"],
+    "shufflenet_v2_x0_5.yaml": ["conv1.0", "conv1.1", "stage2.0.branch1.0", "stage2.0.branch1.4",
+                                "stage2.0.branch2.7", "stage2.1.branch2.0", "stage3.7.branch2.6",
+                                "stage4.0.branch1.2", "stage4.3.branch2.7", "conv5.0", "conv5.1",
+                                "fc"],
     "mobilenet_v2.yaml": ["features.0.0", "features.0.1", "features.1.conv.0.0",
                           "features.1.conv.1", "features.2.conv.0.0", "features.2.conv.1.0",
                           "features.2.conv.2", "features.2.conv.3", "features.18.0",
@@ -139,3 +148,29 @@ def test_keras_mobilenet_sizes(analyses):
                                    "block12.conv_dw")] == [(112, 112), (56, 56), (28, 28),
                                                            (14, 14), (7, 7)]
     assert sizes["block13.conv_pw_relu"] == (1024, 7, 7)
+
+
+def test_unet_levels_follow_the_paper(analyses):
+    """Fig. 1 of Ronneberger et al.: 568, 280, 136, 64, 28 down; 56 -> 52, 104 -> 100, 200 ->
+    196, 392 -> 388 up, each encoder map centre-cropped to the up-convolution's size."""
+    sizes = {r.name: r.output_shape for r in analyses("unet.yaml").layers}
+    assert [sizes[f"{n}.conv2"] for n in ("down1", "down2", "down3", "down4", "bottom")] == [
+        (64, 568, 568), (128, 280, 280), (256, 136, 136), (512, 64, 64), (1024, 28, 28)]
+    assert [sizes[n] for n in ("up4", "crop1", "concat1", "up4_conv.conv2")] == [
+        (512, 56, 56), (512, 56, 56), (1024, 56, 56), (512, 52, 52)]
+    assert [sizes[f"up{i}_conv.conv2"][1] for i in (3, 2, 1)] == [100, 196, 388]
+
+
+def test_autoencoder_mirrors_its_encoder(analyses):
+    sizes = [r.output_shape for r in analyses("conv_autoencoder.yaml").layers]
+    assert sizes == [(16, 14, 14), (32, 7, 7), (64, 1, 1), (32, 7, 7), (16, 14, 14),
+                     (1, 28, 28)]
+
+
+def test_shufflenet_units_split_and_shuffle(analyses):
+    layers = {r.name: r for r in analyses("shufflenet_v2_x0_5.yaml").layers}
+    assert layers["stage2.1.halves"].label == "split 24+24"
+    assert layers["stage2.1.branch2.0"].inputs == ("stage2.1.halves.1",)
+    assert layers["stage2.1.concat1"].inputs == ("stage2.1.halves.0", "stage2.1.branch2.7")
+    assert [layers[f"stage{i}.0.channel_shuffle1"].output_shape for i in (2, 3, 4)] == [
+        (48, 28, 28), (96, 14, 14), (192, 7, 7)]

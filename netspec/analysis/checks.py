@@ -38,7 +38,7 @@ def unread_layers(network: Network, severity: str) -> list[Diagnostic]:
     """A layer that no later layer reads and that is not the output (the last layer): a branch
     left unmerged. PyTorch would still compute it, and the report counts its parameters. One
     warning per line: a block used three times names its unread layer once."""
-    read = {ref for node in network.nodes for ref in node.inputs}
+    read = {network.producer(ref) for node in network.nodes for ref in node.inputs}
     last = network.nodes[-1].name if network.nodes else None
     by_line: dict = {}
     for node in network.nodes[:-1]:

@@ -111,17 +111,23 @@ class _Net:
 
     @cached_property
     def nodes(self) -> dict[str, Node]:
-        return {n.name: n for n in self.network.nodes}
+        """Each layer by name, and each part of a split that is read (``halves.1``) by its
+        split's: the layer whose output it is a view of."""
+        nodes = {n.name: n for n in self.network.nodes}
+        return nodes | {ref: nodes[self.network.producer(ref)] for n in self.network.nodes
+                        for ref in n.inputs if ref not in nodes and ref != INPUT}
 
     @cached_property
     def shapes(self) -> dict[str, Shape]:
-        return {INPUT: self.network.input_shape} | {r.name: r.output_shape for r in self.records}
+        shapes = {INPUT: self.network.input_shape} | {r.name: r.output_shape
+                                                      for r in self.records}
+        return shapes | {ref: self.network.part_shape(ref, shapes) or () for ref in self.nodes
+                         if ref not in shapes}
 
     @cached_property
     def readers(self) -> dict[str, list[Node]]:
-        readers: dict[str, list[Node]] = {INPUT: []}
+        readers: dict[str, list[Node]] = {name: [] for name in (INPUT, *self.nodes)}
         for node in self.network.nodes:
-            readers[node.name] = []
             for ref in node.inputs:
                 readers[ref].append(node)
         return readers
@@ -145,7 +151,8 @@ class _Net:
         for node in self.network.nodes:
             view = node.layer.is_view and len(node.inputs) == 1
             source[node.name] = source[node.inputs[0]] if view else node.name
-        return source
+        # a split's part passes on what its split does
+        return source | {ref: source[n.name] for ref, n in self.nodes.items() if ref != n.name}
 
     def inputs(self, node: Node) -> list[Shape]:
         return [self.shapes[ref] for ref in node.inputs]

@@ -30,7 +30,7 @@ class LayerRecord(NamedTuple):
     # What one output position sees of the network input, per spatial axis of the input
     # (core.shapes.Field): the receptive field, the jump (effective stride), where it starts.
     receptive_field: tuple[int, ...] = ()
-    jump: tuple[int, ...] = ()
+    jump: tuple[int | float, ...] = ()  # a float after upsampling: 0.5 for half a position
     field_start: tuple[int, ...] = ()
 
     @property
@@ -101,8 +101,14 @@ class CheckedNetwork:
 
     @property
     def shapes(self) -> dict[str, Shape]:
-        """Every tensor's shape by name: the network input's (``input``) and each layer's."""
-        return {INPUT: self.input_shape} | {r.name: r.output_shape for r in self.layers}
+        """Every tensor's shape by name: the network input's (``input``), each layer's, and
+        each part of a split that a layer reads (``halves.1``)."""
+        shapes = {INPUT: self.input_shape} | {r.name: r.output_shape for r in self.layers}
+        for node in self.network.nodes:
+            for ref in node.inputs:
+                if ref not in shapes:
+                    shapes[ref] = self.network.part_shape(ref, shapes) or ()
+        return shapes
 
     @property
     def total_params(self) -> int:

@@ -48,6 +48,9 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     records: list[LayerRecord] = []
     rules = _Rules()
     for node in network.nodes:
+        for ref in node.inputs:  # a split's part gets its shape when a layer reads it
+            if ref not in shapes and (part := network.part_shape(ref, shapes)) is not None:
+                shapes[ref], fields[ref] = part, fields[network.producer(ref)]
         if any(ref not in shapes for ref in node.inputs):
             continue  # an earlier error already explains why this input has no shape
         inputs = tuple(shapes[ref] for ref in node.inputs)
@@ -59,7 +62,7 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
         record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
                              0 if node.layer.is_view else numel(out), c.weights, c.biases,
-                             c.state, c.macs, node.group, f.size, f.jump, f.start)
+                             c.state, c.macs, node.group, *f.rounded())
         warnings += [_located(node, w, "error" if strict else "warning") for w in found]
         errors += layer_expectations(node, record)
         shapes[node.name] = out
@@ -112,9 +115,11 @@ def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...
     """For a layer with several inputs: each one's name, shape and line."""
     if len(node.inputs) < 2:
         return ()
-    lines = {n.name: n.location.line for n in network.nodes}
+    nodes = network.by_name
     return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
-                 + (f" (line {lines[ref]})" if ref in lines else " (the network input)")
+                 + (f" (line {nodes[network.producer(ref)].location.line})"
+                    if network.producer(ref) in nodes
+                    else " (the network input)")
                  for ref in node.inputs)
 
 

@@ -40,13 +40,16 @@ PAD = 2 * 4 / 72  # Graphviz's margin around a drawing, 4 points a side, in inch
 # activations red, and the layers that only reshape or merge in greys.
 FAMILY_COLOURS = {
     "conv": ("#3b6fb6", "#e3ecf8"),
+    "transpose": ("#3b6fb6", "#e3ecf8"),
     "pool": ("#3e8e4a", "#e4f2e6"),
     "dense": ("#7048a8", "#eee6f7"),
     "norm": ("#2b8a8a", "#e0f2f2"),
     "activations": ("#b5443c", "#f8e5e3"),
     "dropout": ("#6b6b6b", "#eeeeee"),
     "reshape": ("#6b6b6b", "#eeeeee"),
+    "resize": ("#6b6b6b", "#eeeeee"),
     "merge": ("#404040", "#e8e8e8"),
+    "channels": ("#404040", "#e8e8e8"),
 }
 OTHER_COLOURS = ("#555555", "#eeeeee")
 FOLDED_COLOURS = ("#34495e", "#e6eaef")  # a block or group folded into one node

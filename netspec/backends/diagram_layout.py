@@ -81,9 +81,10 @@ def links(a: CheckedNetwork, owner: dict[str, str]) -> list[Link]:
     shapes = a.shapes
     found: dict[tuple[str, str, Shape], None] = {}
     for r in a.layers:
-        for ref in r.inputs:
-            if owner[ref] != owner[r.name]:
-                found[(owner[ref], owner[r.name], shapes[ref])] = None
+        for ref in r.inputs:  # a split's part (halves.1) leaves the split's box
+            source = owner[a.network.producer(ref)]
+            if source != owner[r.name]:
+                found[(source, owner[r.name], shapes[ref])] = None
     found[(owner[a.layers[-1].name], OUTPUT_ID, a.output_shape)] = None
     return [Link(*key) for key in found]
 

@@ -186,8 +186,8 @@ def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
 
     torch records the module path each node came from (``name_scopes``, outermost first); the
     innermost that is one of a layer's modules (its own name, ``<name>_<suffix>`` for an
-    explicit pad or a fused activation, the ``Add``/``Concat`` of a merge) names the layer. A
-    node made by folding constants belongs to the layer that reads it."""
+    explicit pad or a fused activation, the ``Add``/``Multiply``/``Concat`` of a merge) names
+    the layer. A node made by folding constants belongs to the layer that reads it."""
     owner = {path: s.name for s in plan(a) for path, _ in s.modules}
     nodes = list(model.graph)
     layer: dict[int, str] = {}

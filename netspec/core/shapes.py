@@ -152,8 +152,13 @@ class Field(NamedTuple):
 
     The standard recurrence, for a window of span ``k`` (``d(f-1) + 1``), stride ``s`` and
     padding ``p`` before: ``size += (k - 1) * jump``, ``start -= p * jump``, ``jump *= s``.
+    After a layer that enlarges (upsample, conv_transpose) the three may be fractions of a
+    position (:class:`~fractions.Fraction`); :meth:`rounded` gives the records whole ones.
     """
 
+    # Whole positions; after an enlarging layer, Fractions (which every recurrence here
+    # computes with as with ints), typed as ints so that the many readers of whole fields
+    # need not say so.
     size: tuple[int, ...]
     jump: tuple[int, ...]
     start: tuple[int, ...]
@@ -169,6 +174,24 @@ class Field(NamedTuple):
         return Field(tuple(r + (k - 1) * j for r, k, j in zip(self.size, spans, self.jump)),
                      tuple(j * s for j, s in zip(self.jump, strides)),
                      tuple(a - p * j for a, p, j in zip(self.start, pads_before, self.jump)))
+
+    def rounded(self) -> tuple[tuple[int, ...], tuple[int | float, ...], tuple[int, ...]]:
+        """(size, jump, start) in whole positions, as records show them. With a whole jump,
+        the whole positions inside the first output's field (every output's field then has
+        the same fractional offset); with a fractional one (0.5 after a 2x upsample of the
+        input, shown as a float) the first field widened to whole positions, which bounds
+        every later output's too."""
+        if all(type(v) is int for v in (*self.size, *self.jump, *self.start)):
+            return self.size, self.jump, self.start
+        size, jump, start = [], [], []
+        for r, j, a in zip(self.size, self.jump, self.start):
+            whole = j == int(j)
+            lo = math.ceil(a) if whole else math.floor(a)
+            hi = math.floor(a + r - 1) if whole else math.ceil(a + r - 1)
+            size.append(hi - lo + 1)
+            jump.append(int(j) if whole else float(j))
+            start.append(lo)
+        return tuple(size), tuple(jump), tuple(start)
 
     def whole(self, sizes: Sequence[int]) -> Field:
         """After a layer that reads every position of an input of these spatial sizes (global
@@ -191,7 +214,7 @@ def receptive_field(windows: list[tuple[int, int]]) -> int:
     field = Field.of_input(1)
     for k, s in windows:
         field = field.through((k,), (s,), (0,))
-    return field.size[0]
+    return int(field.size[0])  # whole: windows only
 
 
 def numel(shape: Shape) -> int:

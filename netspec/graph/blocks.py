@@ -32,10 +32,14 @@ MAX_BLOCK_DEPTH = 16
 
 
 class BindError(Exception):
+    """A use's arguments do not bind: ``key`` is the argument at fault, ``default`` the
+    parameter whose default is (then the mistake is in the block, not in the use)."""
+
     def __init__(self, message: str, key: str | None = None, hint: str | None = None,
-                 code: str = BLOCK_ARGUMENTS):
+                 code: str = BLOCK_ARGUMENTS, default: str | None = None):
         super().__init__(message)
         self.message, self.key, self.hint, self.code = message, key, hint, code
+        self.default = default
 
 
 def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
@@ -70,32 +74,47 @@ def _resolve_defaults(name: str, block: BlockDef, values: dict[str, Any],
             raise BindError(f"block '{name}': the default of '{key}' is ${target}, which is not "
                             "one of its parameters",
                             hint=f"declare {target!r} under params, with a value or `required`",
-                            code=BLOCK_PARAMETER)
+                            code=BLOCK_PARAMETER, default=key)
     while pending:
         ready = [k for k in pending if values[k][1:] not in pending]
         if not ready:
             raise BindError(f"block '{name}': the defaults of {', '.join(map(repr, pending))} "
                             "name each other in a circle", hint="give one of them a value",
-                            code=BLOCK_PARAMETER)
+                            code=BLOCK_PARAMETER, default=pending[0])
         for key in ready:
             values[key] = values[values[key][1:]]
         pending = [k for k in pending if k not in ready]
+
+
+def value_sources(block: BlockDef, args: dict[str, Any]) -> dict[str, str]:
+    """For each parameter of a use that binds, the parameter whose argument or default its
+    value is: itself, or for a default that names another parameter (``b: $a``) the end of
+    that chain. Errors in a value are reported where it was written."""
+    found = {}
+    for key in block.params:
+        source = key
+        while source not in args and _is_ref(block.params[source]):
+            source = block.params[source][1:]  # bind() has refused circles and unknown names
+        found[key] = source
+    return found
 
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("$") and value != BLOCK_INPUT
 
 
-def substitute(data: Any, values: dict[str, Any], unknown: list[str]) -> Any:
+def substitute(data: Any, values: dict[str, Any], unknown: list[str],
+               used: list[tuple[tuple, str]], at: tuple = ()) -> Any:
     """A copy of ``data`` with each ``$name`` replaced; names not in ``values`` go to
-    ``unknown``."""
+    ``unknown``, and ``used`` gets the path (inside ``data``) and name of each replacement."""
     if isinstance(data, str) and data.startswith("$") and data != BLOCK_INPUT:
         if data[1:] in values:
+            used.append((at, data[1:]))
             return values[data[1:]]
         unknown.append(data)
         return data
     if isinstance(data, dict):
-        return {k: substitute(v, values, unknown) for k, v in data.items()}
+        return {k: substitute(v, values, unknown, used, at + (k,)) for k, v in data.items()}
     if isinstance(data, list):
-        return [substitute(v, values, unknown) for v in data]
+        return [substitute(v, values, unknown, used, at + (i,)) for i, v in enumerate(data)]
     return data

@@ -6,7 +6,7 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -18,8 +18,8 @@ from ..core.model import field_docs
 from ..core.validation import validate
 from ..layers import KINDS, did_you_mean
 from ..layers.base import COMMON, Layer
-from ..reading.document import SpecFile
-from ..reading.messages import UNKNOWN_KEY, describe, translate
+from ..reading.document import Placement, SpecFile
+from ..reading.messages import UNKNOWN_KEY, Problem, describe, translate
 from ..reading.source import Document
 from .blocks import (
     BLOCK_ARGUMENTS,
@@ -29,9 +29,11 @@ from .blocks import (
     bind,
     literal_defaults,
     substitute,
+    value_sources,
 )
+from .hints import ReferenceHints
 from .module_names import RESERVED_NAME, name_problem
-from .network import INPUT, BlockUse, Network, Node
+from .network import INPUT, BlockUse, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
 
 SETTING_TWICE = declare(
@@ -105,6 +107,13 @@ FORWARD_REFERENCE = declare(
     "it is written. Move the layer, or read another one.",
     "input: [1, 28, 28]\nlayers:\n  - relu: {input: c}\n"
     "  - conv: {filters: 1, kernel: 3, name: c}\n")
+WHOLE_SPLIT = declare(
+    "NS317", "whole-split", "a layer reads a split whole, or a split is the network's output",
+    "A split's output is its parts, each read by its index: `input: halves.0`, "
+    "`concat: [halves.1, branch]`. A layer after a split reads the previous layer by default, "
+    "so it names the part it reads; the network's output (its last layer) is one tensor, not "
+    "a split.",
+    "input: [4, 8, 8]\nlayers:\n  - split: {parts: 2, name: halves}\n  - relu\n")
 INPUT_OUTSIDE_BLOCK = declare(
     "NS315", "input-outside-block", "`$input` is used outside a block",
     "`$input` stands for what feeds a block, inside the block's layers. Elsewhere, name the "
@@ -160,25 +169,72 @@ class _NetworkBuilder:
         self.index_known = True  # False once an error leaves out layers that cannot be counted
         self.cutoff: int | None = None  # how many layers were built before the first error
         self.kind_defaults: dict[str, dict] = {}
-        self.cache: dict[tuple, Layer] = {}
+        self.cache: dict[tuple, Layer | list[Problem]] = {}
         self.scopes = Scopes()
         self.blocks: dict = {}
         self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
         self.uses: dict[str, BlockUse] = {}  # block instances by full name
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
+        # Names of layers, groups and block uses refused for an error: reading them is no error
+        # of its own. `last` is the last layer's name, built or refused.
+        self.refused: set[str] = set()
+        self.last: str | None = None
+        # While a block use is expanded: where the value of each `$parameter` in its layers was
+        # written (the path of the argument or of the default, and for a default a note naming
+        # the use). `reported`: the errors so far, so that one mistake is reported once.
+        self.written_at: dict[tuple, tuple[tuple, str | None]] = {}
+        self.reported: set[tuple] = set()
+        self.over_limit = False  # the layer limit is reached: nothing more is built
+        self.by_name: dict[str, Node] = {}  # the layers so far, by full name
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
-              **kw: Any) -> None:
+              details: tuple[str, ...] = (), **kw: Any) -> None:
+        """Report a problem at ``path``, or where the value there was written when a block's
+        parameter put it there. A mistake written once is reported once, however many layers
+        it reaches (a block's default, a typo in a block used 34 times)."""
         if self.cutoff is None:
             self.cutoff = len(self.nodes)
+        path, note = self.written(path)
         where = self.doc.where_key(path) if at_key else self.doc.where(path)
-        self.errors.append(Diagnostic("error", message, where, code=code, **kw))
+        details += (note,) if note else ()
+        self.report(Diagnostic("error", message, where, code=code, details=details, **kw))
+
+    def written(self, path: tuple) -> tuple[tuple, str | None]:
+        """Where the value at ``path`` was written: ``path`` itself, or inside block uses (one
+        in another, at most 16 deep) the argument or default that a `$parameter` stood for,
+        with a note naming the use of a default."""
+        note = None
+        for _ in range(MAX_BLOCK_DEPTH + 1):
+            hit = next((i for i in range(len(path), 1, -1) if path[:i] in self.written_at), 0)
+            if not hit:
+                break
+            origin, note_here = self.written_at[path[:hit]]
+            path, note = origin + path[hit:], note_here or note
+        return path, note
+
+    def report(self, d: Diagnostic) -> None:
+        """Add a diagnostic, unless the same one is already there at the same place."""
+        if (d.message, d.location, d.code) not in self.reported:
+            self.reported.add((d.message, d.location, d.code))
+            self.errors.append(d)
+
+    def refuse(self, kind: str, given: Any = None, copies: int = 1) -> None:
+        """Take the names of a layer (or its ``copies``), a group or a block use that an error
+        left out, as if it were built: later names and positions stay those of the spec once
+        fixed, and layers that read it add no error of their own."""
+        given = given if isinstance(given, str) and given.isascii() and given.isidentifier() \
+            else None
+        for r in range(copies):
+            name = given if copies == 1 or given is None else f"{given}_{r + 1}"
+            self.last = self.scopes.claim(self.scopes.local_name(kind, name))
+            self.refused.add(self.last)
 
     def top_level(self) -> SpecFile:
         try:
             return validate(SpecFile, self.doc.data)
         except ValidationError as e:
-            self.schema_errors(e, (), "the spec", SpecFile)
+            self.locate(translate(e, SpecFile, "the spec", defaults_hint=False,
+                                  data=self.doc.data), (), None)
             raise BuildError(self.errors) from None
 
     def defaults(self, spec: SpecFile) -> None:
@@ -199,7 +255,11 @@ class _NetworkBuilder:
 
     def items(self, items: list, path: tuple, group: tuple[str, ...]) -> None:
         for i, item in enumerate(items):
-            if len(self.nodes) > MAX_LAYERS:
+            if len(self.nodes) + self.skipped > MAX_LAYERS and not self.over_limit:
+                self.over_limit = True
+                self.error(f"the network has more than {MAX_LAYERS:,} layers", path + (i,),
+                           code=TOO_MANY_LAYERS)
+            if self.over_limit:
                 return
             self.item(item, path + (i,), group)
 
@@ -211,6 +271,7 @@ class _NetworkBuilder:
                        layer=self.layer_label(),
                        hint="write `- relu`, `- conv: 64` or `- conv: {filters: 64, kernel: 3}`",
                        code=BAD_ITEM)
+            self.refuse("layer")
             self.skip(1)
             return
         if "layers" in item:
@@ -218,6 +279,7 @@ class _NetworkBuilder:
         kinds = [k for k in item if k in KINDS or k in self.blocks]
         if len(kinds) != 1:
             self._no_single_kind(item, kinds, path)
+            self.refuse("layer", _given_name(item, kinds[0] if kinds else next(iter(item))))
             self.skip(1)
             return
         kind = kinds[0]
@@ -228,7 +290,8 @@ class _NetworkBuilder:
         repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
         settings = self.params(kind, item, path)
         layer = None if settings is None else self.validate(kind, *settings, path)
-        if layer is None or settings is None:
+        if layer is None or settings is None or not repeat:
+            self.refuse(kind, _given_name(item, kind), repeat or 1)
             self.skip(repeat)
             return
         for r in range(repeat):
@@ -255,35 +318,40 @@ class _NetworkBuilder:
             self.error(f"a block takes a mapping of arguments, not {describe(value)}",
                        path + (name,), hint=f"write `- {name}: {{param: value, ...}}`",
                        code=BLOCK_ARGUMENTS)
-            self.index_known = False
+            self.refused_use(name, item.get("name"))
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
         use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
+        if not self.placement(use, lambda key: path + (
+                (name, key) if value and key in value else (key,)), f"the use of block '{name}'"):
+            self.refused_use(name, None)
+            return
         if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
             chain = " -> ".join(self.expanding + [name])
             self.error(f"block '{name}' uses itself ({chain})" if name in self.expanding else
                        f"blocks nest deeper than {MAX_BLOCK_DEPTH} ({chain})", path,
                        code=BLOCK_RECURSION)
-            self.index_known = False
+            self.refused_use(name, use.get("name"))
             return
         try:
             values = bind(name, self.blocks[name], args)
         except BindError as e:
-            where = path + (name, e.key) if e.key and value and e.key in value else (
-                path + (e.key,) if e.key else path)
-            self.error(e.message, where, at_key=e.key is not None, hint=e.hint, code=e.code)
-            self.index_known = False
+            self.bind_error(e, name, path, value)
+            self.refused_use(name, use.get("name"))
             return
         unknown: list[str] = []
-        layers = substitute(self.blocks[name].layers, values, unknown)
+        used: list[tuple[tuple, str]] = []
+        layers = substitute(self.blocks[name].layers, values, unknown, used)
         for ref in dict.fromkeys(unknown):
             self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
                        ("blocks", name), at_key=True,
                        hint=did_you_mean(ref[1:], self.blocks[name].params) or
                        f"declare it under `blocks: {name}: params:`", code=BLOCK_PARAMETER)
         if unknown:
-            self.index_known = False
+            self.refused_use(name, use.get("name"))
             return
+        written = self.arguments_written_at(name, path, value, args, used)
+        self.written_at.update(written)
         repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
         defaults = MappingProxyType(literal_defaults(self.blocks[name]))
         for r in range(repeat):
@@ -291,23 +359,64 @@ class _NetworkBuilder:
                 f"{use['name']}_{r + 1}" if use.get("name") else None)
             self.expand(BlockUse(name, MappingProxyType(values), defaults), layers, local,
                         use.get("input") if r == 0 else None, path, group)
+        if not repeat:
+            self.refused_use(name, use.get("name"))
+        for key in written:
+            del self.written_at[key]
+
+    def bind_error(self, e: BindError, name: str, path: tuple, value: dict | None) -> None:
+        """Locate a use's binding error: at the argument at fault, at the block's default that
+        is (naming the use), or at the use."""
+        if e.default is not None:
+            line = self.doc.where(path).line
+            self.error(e.message, ("blocks", name, "params", e.default), at_key=True,
+                       hint=e.hint, code=e.code,
+                       details=(f"found using block '{name}' at line {line}",))
+            return
+        where = path + (name, e.key) if e.key and value and e.key in value else (
+            path + (e.key,) if e.key else path)
+        self.error(e.message, where, at_key=e.key is not None, hint=e.hint, code=e.code)
+
+    def refused_use(self, name: str, given: Any) -> None:
+        self.refuse(name, given)
+        self.index_known = False
+
+    def arguments_written_at(self, name: str, path: tuple, value: dict | None, args: dict,
+                             used: list[tuple[tuple, str]]) -> dict:
+        """Where each value substituted into a use of block ``name`` was written: the argument
+        of the use at ``path``, or the block's default (with a note naming the use). The use
+        may itself be inside a block, its arguments `$parameters` of that one's use."""
+        sources = value_sources(self.blocks[name], args)
+        line = self.doc.where(path).line
+        found = {}
+        for at, param in used:
+            source = sources[param]
+            if source in args:
+                arg = path + ((name, source) if value and source in value else (source,))
+                found[("blocks", name, "layers") + at] = self.written_at.get(arg, (arg, None))
+            else:
+                note = f"the default of '{source}' in block '{name}', used at line {line}"
+                found[("blocks", name, "layers") + at] = (("blocks", name, "params", source),
+                                                          note)
+        return found
 
     def expand(self, use: BlockUse, layers: list, local: str | None, input_ref: Any,
                path: tuple, group: tuple[str, ...]) -> None:
         name = use.block
-        full = self.scopes.claim(self.scopes.local_name(name, local))
+        local = self.scopes.local_name(name, local)
+        full = self.scopes.open_container(local)
         self.uses[full] = use
         source = self.input_of(_as_tuple(input_ref), path)[0]
         self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
                                numbered=self.blocks[name].sequential))
         self.expanding.append(name)
         self.pending_input = source
-        first = len(self.nodes)
+        before = self.last
         self.items(layers, ("blocks", name, "layers"), group + (full,))
         self.expanding.pop()
         self.scopes.pop()
-        if len(self.nodes) > first:
-            self.scopes.alias(full.rsplit(".", 1)[-1], self.nodes[-1].name)
+        if self.last != before and self.last is not None:
+            self.scopes.close_container(local, full, self.last)
 
     def group(self, item: dict, path: tuple, group: tuple[str, ...]) -> None:
         """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row."""
@@ -317,25 +426,29 @@ class _NetworkBuilder:
                            hint="a group has `layers:`, and optionally `repeat:` and `name:`",
                            code=UNKNOWN_KEY)
         layers = item["layers"]
+        name = item.get("name")
         if not isinstance(layers, list) or not layers:
             self.error("a group's `layers:` must be a non-empty list", path + ("layers",),
                        code=BAD_GROUP)
-            self.index_known = False
+            self.refused_group(name)
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
-        name = item.get("name")
-        if name is not None and not (isinstance(name, str) and name.isidentifier()):
+        if name is not None and not (isinstance(name, str) and name.isascii()
+                                     and name.isidentifier()):
             self.error(f"a group's name must be a Python identifier, got {describe(name)}",
                        path + ("name",), code=BAD_GROUP)
             self.index_known = False
+            return
+        if not repeat or not self.placement(item, lambda key: path + (key,), "a group"):
+            self.refused_group(name)
             return
         if "input" in item:
             self.pending_input = self.input_of(_as_tuple(item["input"]), path)[0]
         label = f"group@{self.doc.where(path).line}"
         if name:
-            label = self.scopes.claim(name)
+            label = self.scopes.open_container(name)
             self.scopes.push(Scope(prefix=label + ".", numbered=True))
-        before, first = len(self.errors), len(self.nodes)
+        before, last = len(self.errors), self.last
         for done in range(1, repeat + 1):
             start = self.next_index()
             self.items(layers, path + ("layers",), group + (label,))
@@ -344,8 +457,28 @@ class _NetworkBuilder:
                 break
         if name:
             self.scopes.pop()
-            if len(self.nodes) > first:
-                self.scopes.alias(name, self.nodes[-1].name)
+            if self.last != last and self.last is not None:
+                self.scopes.close_container(name, label, self.last)
+
+    def placement(self, item: dict, where: Callable[[str], tuple], what: str) -> bool:
+        """Whether the name and input of a group or block use are valid (else reported, each
+        at its key's path as ``where`` gives it)."""
+        values = {k: item[k] for k in ("name", "input") if k in item}
+        try:
+            validate(Placement, values)
+        except ValidationError as e:
+            for p in translate(e, Placement, what, defaults_hint=False, data=values):
+                self.error(p.message, where(str(p.loc[0])) + p.loc[1:], at_key=p.at_key,
+                           layer=what, hint=p.hint, code=p.code)
+            return False
+        return True
+
+    def refused_group(self, name: Any) -> None:
+        """A group whose layers cannot be read: its name is taken, refused."""
+        if isinstance(name, str) and name.isascii() and name.isidentifier():
+            self.last = self.scopes.claim(name)
+            self.refused.add(self.last)
+        self.index_known = False
 
     def repeat_count(self, value: Any, path: tuple, size: int) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
@@ -354,6 +487,7 @@ class _NetworkBuilder:
             self.index_known = False
             return 0
         if len(self.nodes) + value * size > MAX_LAYERS:
+            self.over_limit = True
             self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
                        f"{MAX_LAYERS:,} layers", path, code=TOO_MANY_LAYERS)
             self.index_known = False
@@ -392,26 +526,32 @@ class _NetworkBuilder:
         return params, origins
 
     def validate(self, kind: str, params: dict, origins: dict, path: tuple) -> Layer | None:
+        """The layer these settings make, or None with their problems reported. Both are
+        cached: a block used 10,000 times validates its layers once."""
         key = (kind, repr(params))  # exact enough for a cache: 1, 1.0 and True differ
-        if key in self.cache:
-            return self.cache[key]
-        try:
-            layer = validate(KINDS[kind], params)
-        except ValidationError as e:
-            self.schema_errors(e, path, kind, KINDS[kind], origins,
-                               layer=self.layer_label(kind, params.get("name")))
-            return None
-        self.cache[key] = layer
-        return layer
+        if key not in self.cache:
+            try:
+                self.cache[key] = validate(KINDS[kind], params)
+            except ValidationError as e:
+                self.cache[key] = translate(e, KINDS[kind], kind, defaults_hint=True,
+                                            data=params)
+        found = self.cache[key]
+        if isinstance(found, Layer):
+            return found
+        self.locate(found, path, origins, layer=self.layer_label(kind, params.get("name")))
+        return None
 
     def add_node(self, layer: Layer, name: str | None, path: tuple, origins: dict,
                  group: tuple[str, ...], chained: bool = False) -> None:
         inputs = self.input_of(() if chained else _as_tuple(layer.input), path)
-        full = self.scopes.claim(self.scopes.local_name(layer.kind, name))
+        full = self.last = self.scopes.claim(self.scopes.local_name(layer.kind, name))
+        if self.written_at:  # in a block: a setting given by a parameter is where that was
+            origins = {k: self.written_at.get(p, (p,))[0] for k, p in origins.items()}
         key_locs = _KeyLocations(self.doc, origins)
         defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
                                key_locs, group, defaulted))
+        self.by_name.setdefault(full, self.nodes[-1])
 
     def skip(self, count: int) -> None:
         """Leave out ``count`` layers (an error was reported for them)."""
@@ -438,6 +578,8 @@ class _NetworkBuilder:
         resolved = []
         for ref in refs:
             full = self.scopes.resolve(ref)
+            if full is not None and full not in self.by_name:
+                full = self.part_reference(ref) or full
             if full is None:
                 self.error(f"{BLOCK_INPUT} means a block's input, but this is not in a block",
                            path, hint="name the layer to read instead", code=INPUT_OUTSIDE_BLOCK)
@@ -445,20 +587,28 @@ class _NetworkBuilder:
             resolved.append(full)
         return tuple(resolved)
 
+    def part_reference(self, ref: str) -> str | None:
+        """The full name of a split's part (``halves.1``), its split looked up as any name."""
+        base, _, index = ref.rpartition(".")
+        owner = self.scopes.resolve(base) if base else None
+        return f"{owner}.{index}" if owner and part_of(f"{owner}.{index}", self.by_name) else None
+
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""
         seen: dict[str, Node] = {}
+        everyone = {n.name for n in self.nodes}
+        hint = ReferenceHints(n.name for n in self.nodes)
         containers = {n.name.rsplit(".", i)[0] for n in self.nodes
                       for i in range(1, n.name.count(".") + 1)}
         for node in self.nodes:
             if node.name in containers:
-                self.errors.append(Diagnostic(
+                self.report(Diagnostic(
                     "error", f"the name '{node.name}' is also the name of a block or group",
                     node.where("name"), node.describe(),
                     hint="a layer and a block or group cannot share a name", code=DUPLICATE_NAME))
             elif node.name in seen:
                 first = seen[node.name]
-                self.errors.append(Diagnostic(
+                self.report(Diagnostic(
                     "error", f"the name '{node.name}' is already used by {first.describe()} "
                     f"at line {first.location.line}", node.where("name"), node.describe(),
                     hint="layer names must be unique" if node.layer.name else
@@ -466,20 +616,35 @@ class _NetworkBuilder:
                     "layer was given that name: name one of them with `name:`",
                     code=DUPLICATE_NAME))
             elif problem := name_problem(node.name):
-                self.errors.append(Diagnostic("error", problem[0], node.where("name"),
-                                              node.describe(), hint=problem[1],
-                                              code=RESERVED_NAME))
+                self.report(Diagnostic("error", problem[0], node.where("name"),
+                                       node.describe(), hint=problem[1], code=RESERVED_NAME))
             for ref in node.inputs:
-                if ref != INPUT and ref not in seen:
-                    later = any(n.name == ref for n in self.nodes)
-                    self.errors.append(Diagnostic(
+                if ref in seen and seen[ref].layer.part_count() > 1:
+                    self.report(_whole_split(node, seen[ref]))
+                elif ref not in seen and part_of(ref, seen):
+                    continue  # a part of an earlier split
+                elif ref != INPUT and ref not in seen and not self.was_refused(ref):
+                    later = ref in everyone
+                    self.report(Diagnostic(
                         "error", f"input '{ref}' " + ("is defined later; a layer can only read "
                                                       "earlier layers" if later else
                                                       "is not the name of any layer"),
                         node.where("input"), node.describe(),
-                        hint=None if later else _reference_hint(ref, seen),
+                        hint=None if later else hint(ref, seen),
                         code=FORWARD_REFERENCE if later else UNKNOWN_REFERENCE))
             seen.setdefault(node.name, node)
+        if self.nodes and self.nodes[-1].layer.part_count() > 1:
+            last = self.nodes[-1]
+            self.report(Diagnostic(
+                "error", "the network's output is its last layer, which cannot be a split",
+                last.location, last.describe(),
+                hint="end with a layer that merges its parts (concat)", code=WHOLE_SPLIT))
+
+    def was_refused(self, ref: str) -> bool:
+        """Whether ``ref`` names a refused layer, or one inside a refused group or block use
+        (its error is reported; reading it is not another)."""
+        parts = ref.split(".")
+        return any(".".join(parts[:i]) in self.refused for i in range(1, len(parts) + 1))
 
     def _no_single_kind(self, item: dict, kinds: list[str], path: tuple) -> None:
         if kinds:
@@ -492,11 +657,11 @@ class _NetworkBuilder:
                    layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds(),
                    code=UNKNOWN_KIND)
 
-    def schema_errors(self, e: ValidationError, path: tuple, what: str, cls: type,
-                      origins: dict | None = None, layer: str | None = None) -> None:
-        """Locate each translated problem where its setting was written (an item's own key,
-        a sibling key, or the spec's `defaults:`)."""
-        for p in translate(e, cls, what, defaults_hint=what in KINDS):
+    def locate(self, problems: list[Problem], path: tuple, origins: dict | None,
+               layer: str | None = None) -> None:
+        """Report each of pydantic's problems (translated) where its setting was written (an
+        item's own key, a sibling key, or the spec's `defaults:`)."""
+        for p in problems:
             key = str(p.loc[0]) if p.loc else None
             if p.at_item and origins is not None:
                 where = path
@@ -507,19 +672,14 @@ class _NetworkBuilder:
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
 
 
-def _reference_hint(ref: str, seen: dict) -> str | None:
-    """'did you mean'; or the copies of a repeated name; or, for a name written inside a block
-    that names a layer outside it, how to bring that layer in (a block's layers see only their
-    own and $input)."""
-    local = ref.rsplit(".", 1)[-1]
-    copies = [n for n in seen if n.startswith(ref + "_") and n[len(ref) + 1:].isdigit()]
-    if copies:
-        return f"'{ref}' was repeated: its copies are '{copies[0]}' to '{copies[-1]}'"
-    if "." in ref and local in seen:
-        return (f"'{local}' is outside the block, whose layers see only the block's own layers "
-                f"and $input: read it through the block's input (`input: {local}` where the "
-                "block is used)")
-    return did_you_mean(ref, list(seen) + [INPUT])
+def _whole_split(node: Node, split: Node) -> Diagnostic:
+    count = split.layer.part_count()
+    shown = ", ".join(f"{split.name}.{i}" for i in range(min(count, 3))) + (
+        ", ..." if count > 3 else "")
+    return Diagnostic("error", f"'{split.name}' is a split: its output is its parts ({shown}), "
+                      "not one tensor", node.where("input"), node.describe(),
+                      hint=f"read one part, e.g. `input: {split.name}.0`", code=WHOLE_SPLIT)
+
 
 
 class _KeyLocations(Mapping):
@@ -536,6 +696,12 @@ class _KeyLocations(Mapping):
 
     def __len__(self) -> int:
         return len(self.origins)
+
+
+def _given_name(item: dict, kind: str) -> Any:
+    """The ``name:`` of a layer item, inside its kind's mapping or beside it."""
+    inner = item.get(kind)
+    return inner.get("name") if isinstance(inner, dict) and "name" in inner else item.get("name")
 
 
 def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

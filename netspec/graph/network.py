@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -49,6 +50,13 @@ class Node(NamedTuple):
     def kind(self) -> str:
         return self.layer.kind
 
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        """The names of its parts, for a layer of several (a split ``halves``: ``halves.0``,
+        ``halves.1``), which later layers read instead of the layer's own name; else ()."""
+        count = self.layer.part_count()
+        return tuple(f"{self.name}.{i}" for i in range(count)) if count > 1 else ()
+
     def describe(self) -> str:
         """How messages name a layer: ``layer 4 'conv3' (conv)``."""
         return f"layer {self.index} '{self.name}' ({self.kind})"
@@ -74,3 +82,37 @@ class Network:
     @property
     def output(self) -> str:
         return self.nodes[-1].name
+
+    @cached_property
+    def by_name(self) -> dict[str, Node]:
+        """The nodes by name (the first of a name), made once: a check with 10,000 errors
+        that each name an input looks each up, it does not search the nodes."""
+        found: dict[str, Node] = {}
+        for node in self.nodes:
+            found.setdefault(node.name, node)
+        return found
+
+    def producer(self, ref: str) -> str:
+        """The layer whose output ``ref`` reads: ``ref`` itself, or the split of a part."""
+        owner = part_of(ref, self.by_name)
+        return owner.name if owner is not None and ref not in self.by_name else ref
+
+    def part_shape(self, ref: str, shapes: Mapping[str, Shape]) -> Shape | None:
+        """The shape of part ``ref`` (``halves.1``) from its split's output shape in
+        ``shapes``; None when ``ref`` names no part, or its split has no shape."""
+        owner = part_of(ref, self.by_name)
+        if owner is None or ref in self.by_name or owner.name not in shapes:
+            return None
+        return owner.layer.part_shape(shapes[owner.name], int(ref.rpartition(".")[2]))
+
+
+def part_of(ref: str, nodes: Mapping[str, Node]) -> Node | None:
+    """The layer of several parts whose part ``ref`` names (``halves.1``: the split
+    ``halves``), or None. Parts are named when read, never listed: a split's parts cost
+    nothing until a layer reads one."""
+    base, _, index = ref.rpartition(".")
+    node = nodes.get(base)
+    if node is None or not index.isdigit() or str(int(index)) != index:
+        return None
+    count = node.layer.part_count()
+    return node if count > 1 and int(index) < count else None

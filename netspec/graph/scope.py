@@ -2,7 +2,8 @@
 
 A block instance is a module with named children (``layer1.0.conv1``); a named group is like
 ``nn.Sequential``: its children are numbered (``downsample.0``). A reference is looked up from
-the innermost scope outwards and stops at the enclosing block, whose input is ``$input``.
+the innermost scope outwards and stops at the enclosing block, whose input is ``$input``. A
+group's or block instance's name stands for its last layer, dotted too (``layer2.0``, ``g.h``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Scope:
     block_input: str | None = None  # full name of what feeds the enclosing block
     opaque: bool = False  # a block: lookups stop here
     names: dict[str, str] = field(default_factory=dict)  # local name -> full name
+    containers: dict[str, str] = field(default_factory=dict)  # groups and blocks, local -> full
     counters: dict[str, int] = field(default_factory=dict)
     position: int = 0
 
@@ -29,6 +31,7 @@ class Scopes:
 
     def __init__(self) -> None:
         self.stack = [Scope()]
+        self.ends: dict[str, str] = {}  # full name of a closed group or block -> its last layer
 
     @property
     def top(self) -> Scope:
@@ -60,17 +63,32 @@ class Scopes:
         top.names[local] = full
         return full
 
-    def alias(self, local: str, full: str) -> None:
-        """Let a group or block instance's name stand for its last layer."""
-        self.top.names[local] = full
+    def open_container(self, local: str) -> str:
+        """Claim the name of a group or block instance that is about to be expanded, so that
+        dotted names through it resolve (``layer1.0.conv1``); returns its full name."""
+        full = self.claim(local)
+        self.top.containers[local] = full
+        return full
+
+    def close_container(self, local: str, full: str, last: str) -> None:
+        """Once a group or block instance is expanded (and its scope popped): let its name, and
+        its full dotted name, stand for its last layer."""
+        self.top.names[local] = last
+        self.ends[full] = last
 
     def resolve(self, ref: str) -> str | None:
-        """The full name a reference means here; None for ``$input`` outside a block."""
+        """The full name a reference means here; None for ``$input`` outside a block. A dotted
+        name starts with a group or block that is visible here; if it names a group or block
+        itself, it means that one's last layer."""
         if ref == BLOCK_INPUT:
             return next((s.block_input for s in reversed(self.stack) if s.opaque), None)
+        head, _, rest = ref.partition(".")
         for scope in reversed(self.stack):
             if ref in scope.names:
                 return scope.names[ref]
+            if rest and head in scope.containers:
+                full = f"{scope.containers[head]}.{rest}"
+                return self.ends.get(full, full)
             if scope.opaque:
                 break
         if ref == INPUT or not self.top.prefix:

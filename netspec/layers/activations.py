@@ -1,14 +1,24 @@
 """Element-wise activations: each is a kind of its own (`- relu`) and a shortcut
-(`activation: relu`) on conv and dense. Shape in = shape out, no parameters, no MACs."""
+(`activation: relu`) on conv and dense. Shape in = shape out, no MACs, and no parameters but
+prelu's, which learns its negative slope (and so is a layer of its own, never a shortcut)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
+from ..core.codes import declare
+from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Shape
-from .base import Layer, TorchCall, TorchPlan, Warn, one_input
+from .base import Counts, Layer, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
+
+LEARNABLE_SHORTCUT = declare(
+    "NS206", "learnable-shortcut", "`activation: prelu` on a conv or dense layer",
+    "The `activation:` shortcut adds a parameterless module after the layer, so that the "
+    "state_dict keys stay the spec's layer names. prelu learns its slope: write it as a layer "
+    "of its own (`- prelu`) after this one.",
+    "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, activation: prelu}\n")
 
 
 class _Activation(Layer):
@@ -95,6 +105,79 @@ class Elu(_Activation):
         default=1.0, doc="the value approached as x goes to minus infinity is -alpha")
 
 
+@register
+class Silu(_Activation):
+    """x * sigmoid(x), EfficientNet's activation (also called swish)."""
+
+    kind = "silu"
+    torch_cls = "SiLU"
+    example = "- silu"
+
+
+@register
+class Swish(_Activation):
+    """Another name for silu: x * sigmoid(x)."""
+
+    kind = "swish"
+    torch_cls = "SiLU"
+    example = "- swish"
+
+
+@register
+class Hardswish(_Activation):
+    """x * relu6(x + 3) / 6, MobileNetV3's cheap swish."""
+
+    kind = "hardswish"
+    torch_cls = "Hardswish"
+    example = "- hardswish"
+
+
+@register
+class Hardsigmoid(_Activation):
+    """relu6(x + 3) / 6, MobileNetV3's cheap sigmoid (its squeeze-and-excitation gate)."""
+
+    kind = "hardsigmoid"
+    torch_cls = "Hardsigmoid"
+    example = "- hardsigmoid"
+
+
+@register
+class Mish(_Activation):
+    """x * tanh(softplus(x))."""
+
+    kind = "mish"
+    torch_cls = "Mish"
+    example = "- mish"
+
+
+@register
+class Prelu(_Activation):
+    """x for x > 0, else a * x with the slope a learned: one slope for the whole layer, as
+    PyTorch's PReLU by default, or one per channel (``per_channel``)."""
+
+    kind = "prelu"
+    torch_cls = "PReLU"
+    example = "- prelu: {per_channel: true}"
+
+    per_channel: bool = setting(
+        default=False, doc="learn one slope per channel instead of one (PyTorch's default)")
+    init: Annotated[float, Constrain(ge=-100, le=100)] = setting(
+        default=0.25, doc="the slopes' initial value")
+
+    def _slopes(self, x: Shape) -> int:
+        return x[0] if self.per_channel else 1
+
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
+        return Counts(weights=self._slopes(inputs[0]))
+
+    def label(self, inputs: Sequence[Shape]) -> str:
+        return f"prelu {self._slopes(inputs[0])}"
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        return TorchPlan(TorchCall("PReLU", (), {"num_parameters": self._slopes(inputs[0]),
+                                                 "init": self.init}))
+
+
 class _ChannelNorm(_Activation):
     """Normalised over the channel axis (axis 1 with the batch: a classifier's class scores)."""
 
@@ -122,15 +205,26 @@ class LogSoftmax(_ChannelNorm):
     example = "- log_softmax"
 
 
+# prelu is named so that its refusal can say why (check_shortcut), rather than "did you mean relu"
 ActivationName = Literal["relu", "relu6", "leaky_relu", "elu", "gelu", "tanh", "sigmoid",
-                         "softmax", "log_softmax"]
+                         "softmax", "log_softmax", "silu", "swish", "hardswish", "hardsigmoid",
+                         "mish", "prelu"]
 _BY_NAME = {c.kind: c for c in (Relu, Relu6, LeakyRelu, Elu, Gelu, Tanh, Sigmoid, Softmax,
-                                LogSoftmax)}
+                                LogSoftmax, Silu, Swish, Hardswish, Hardsigmoid, Mish)}
+
+
+def check_shortcut(name: str | None) -> None:
+    """Refuse a shortcut to a kind with parameters (prelu): the layer's infer calls this."""
+    if name is not None and name not in _BY_NAME:
+        raise LayerError(f"activation: {name} learns parameters, so it cannot be a shortcut",
+                         key="activation", hint=f"write `- {name}` as a layer after this one",
+                         code=LEARNABLE_SHORTCUT)
 
 
 def activation_kind(name: str | None) -> type[Layer] | None:
-    """The kind an ``activation:`` shortcut names (None for none)."""
-    return None if name is None else _BY_NAME[name]
+    """The kind an ``activation:`` shortcut names (None for none; prelu too, which is no
+    shortcut: check_shortcut refuses it)."""
+    return None if name is None else _BY_NAME.get(name)
 
 
 def shortcut(name: str | None) -> tuple[str, TorchCall] | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from ..core.codes import declare
 from ..core.errors import LayerError
@@ -39,6 +39,7 @@ PER_AXIS_COUNT = declare(
     "A kernel, stride, dilation or padding is one number for every spatial axis, or a list "
     "with one value per axis: two for an image (H, W), three for a volume.",
     "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: [3, 3, 3]}\n")
+N = TypeVar("N", int, float)  # a per-axis setting's numbers
 COMMON = ("name", "input", "expect")  # the settings every kind has
 Warn = Callable[[LayerError], None]
 
@@ -62,11 +63,15 @@ class TorchCall:
 
     ``TorchCall("Sequential", (), {"depthwise": call, "pointwise": call})`` is a Sequential with
     named children (keys ``<layer>.depthwise.weight``), built from the nested calls in order.
+    ``own=True`` names one of netspec's own modules instead, for what ``torch.nn`` lacks
+    (``netspec/backends/pytorch/extra_modules.py``: a channels-first layer norm, a split, ...),
+    which the emitted source writes out so that it stays standalone.
     """
 
     cls: str
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,9 @@ class TorchPlan:
     main: TorchCall | None
     pre: tuple[str, TorchCall] | None = None  # (suffix, call): module `<name>_<suffix>`
     post: tuple[str, TorchCall] | None = None
-    combine: str | None = None  # how several inputs merge: "sum" or "cat" (over channels)
+    # how several inputs merge: "sum", "product" (both broadcast size-1 axes) or "cat" (over
+    # channels); None: main reads the first input (the others give only their shapes: crop)
+    combine: str | None = None
 
 
 class Working(NamedTuple):
@@ -140,6 +147,17 @@ class Layer(SpecModel):
         see: for a kind that acts position by position (activations, norms, merges), the
         largest of its inputs' fields; windows, global pooling and flatten say otherwise."""
         return Field.merge(fields)
+
+    def part_count(self) -> int:
+        """How many tensors the layer gives: 1, read by the layer's name, for every kind but
+        ``split``, whose parts are read as ``<name>.0``, ``<name>.1``, ... (never whole). Known
+        from the settings alone, so that the builder can resolve references to the parts."""
+        return 1
+
+    def part_shape(self, out: Shape, index: int) -> Shape:
+        """The shape of part ``index`` of a layer of several parts (``out``, the shape ``infer``
+        gives, is the parts' concatenation over the channels)."""
+        raise NotImplementedError
 
     def label(self, inputs: Sequence[Shape]) -> str:
         """Kind and key settings, as reports and diagrams show them: ``conv 64 3x3 /1 p1``."""
@@ -216,9 +234,9 @@ def spatial(shape: Shape, kind: str, hint: str | None = None) -> int:
     return len(shape) - 1
 
 
-def per_axis(value: int | list[int], rank: int, key: str) -> tuple[int, ...]:
-    """Broadcast an int to every spatial axis, or check a per-axis list's length."""
-    if isinstance(value, int):
+def per_axis(value: N | list[N], rank: int, key: str) -> tuple[N, ...]:
+    """Broadcast a number to every spatial axis, or check a per-axis list's length."""
+    if not isinstance(value, list):
         return (value,) * rank
     if len(value) != rank:
         raise LayerError(f"{key} has {len(value)} values but the input has {rank} spatial "

@@ -8,7 +8,7 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Field, Shape, Window, fmt_axes, fmt_shape, numel
-from .activations import ActivationName, activation_kind, shortcut
+from .activations import ActivationName, activation_kind, check_shortcut, shortcut
 from .base import (
     Counts,
     Layer,
@@ -100,6 +100,7 @@ class Conv(_Sliding):
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
+        check_shortcut(self.activation)
         pads = self._geometry(x)
         for what, n in (("input channels", x[0]), ("filters", self.filters)):
             if n % self.groups:
@@ -223,6 +224,7 @@ class SeparableConv(_Sliding):
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         spatial(x, self.kind)
+        check_shortcut(self.activation)
         mid = self._depthwise(x[0]).infer(inputs, warn)
         return self._pointwise(mid[0]).infer([mid], warn)
 

@@ -7,7 +7,7 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Field, Shape, fmt_shape, numel
-from .activations import ActivationName, activation_kind, shortcut
+from .activations import ActivationName, activation_kind, check_shortcut, shortcut
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
@@ -35,6 +35,7 @@ class Dense(Layer):
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
+        check_shortcut(self.activation)
         if len(x) != 1:
             raise LayerError(
                 f"dense needs a flat input (features,), got {fmt_shape(x)}",

@@ -1,7 +1,9 @@
-"""Dropout: zero a random fraction of activations while training; identity at inference."""
+"""Dropout and stochastic depth: zero activations (or a whole residual branch) at random while
+training; the identity at inference."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from ..core.model import Rate, setting
 from ..core.shapes import Shape
@@ -29,3 +31,29 @@ class Dropout(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Dropout", (), {"p": self.rate}))
+
+
+@register
+class StochasticDepth(Layer):
+    """Drop a residual branch whole, at random while training, and scale what is kept by
+    1 / (1 - rate): per sample (``row``) or for the whole batch (``batch``), as
+    torchvision.ops.StochasticDepth. The identity at inference."""
+
+    kind = "stochastic_depth"
+    shorthand = "rate"
+    is_view = True  # the identity at inference
+    train_only = True
+    example = "- stochastic_depth: {rate: 0.1, mode: row}"
+
+    rate: Rate = setting(doc="probability of dropping the branch, 0 <= rate < 1")
+    mode: Literal["row", "batch"] = setting(
+        default="row", doc="row: each sample drops it apart; batch: all samples at once")
+
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
+        return one_input(inputs, self.kind)
+
+    def label(self, inputs: Sequence[Shape]) -> str:
+        return f"stochastic_depth {self.rate:g} {self.mode}"
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        return TorchPlan(TorchCall("StochasticDepth", (self.rate, self.mode), own=True))

@@ -1,4 +1,5 @@
-"""Layers that read several earlier layers: residual addition and channel concatenation.
+"""Layers that read several earlier layers: residual addition, multiplication (a
+squeeze-and-excitation gate) and channel concatenation.
 
 Their inputs are named, in the short form (``- add: [bn2, shortcut]``) or with ``input:``. When
 the shapes do not fit, the walker adds every input's name, shape and line to the message.
@@ -11,15 +12,17 @@ from typing import Annotated
 from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
-from ..core.shapes import Field, Shape, fmt_shape
+from ..core.shapes import Field, Shape, axis_names, fmt_shape
 from .base import WRONG_INPUT_COUNT, Layer, Ref, TorchPlan, Warn, Working
 from .registry import register
 
 MERGE_MISMATCH = declare(
     "NS406", "merge-mismatch", "the inputs of a merge do not fit together",
-    "`add` sums inputs of one shape (a ResNet shortcut needs a 1x1 conv with the right filters "
-    "and stride when the block changes the shape); `concat` stacks channels of inputs with the "
-    "same spatial size. The message lists each input's shape and line.",
+    "`add` sums and `multiply` multiplies inputs of one shape, or whose sizes differ only where "
+    "one is 1 (broadcast, as squeeze-and-excitation's (C, 1, 1) scale); a ResNet shortcut needs "
+    "a 1x1 conv with the right filters and stride when the block changes the shape. `concat` "
+    "stacks channels of inputs with the same spatial size. The message lists each input's "
+    "shape and line.",
     "input: [3, 32, 32]\nlayers:\n  - conv: {filters: 16, kernel: 3, padding: 1, name: a}\n"
     "  - conv: {filters: 32, kernel: 3, padding: 1, name: b}\n  - add: [a, b]\n")
 
@@ -36,25 +39,64 @@ class _Merge(Layer):
                              code=WRONG_INPUT_COUNT)
 
 
+def broadcast(kind: str, inputs: Sequence[Shape], hint: str) -> Shape:
+    """The shape of an element-wise merge: on each axis the inputs agree, or those that differ
+    are 1 and are repeated (PyTorch's broadcasting, here between inputs of one rank)."""
+    shapes = " and ".join(fmt_shape(s) for s in dict.fromkeys(inputs))
+    if len({len(s) for s in inputs}) > 1:
+        raise LayerError(f"{kind} needs inputs with the same number of axes, got {shapes}",
+                         key="input", hint=hint, code=MERGE_MISMATCH)
+    names = ("channels",) + axis_names(len(inputs[0]) - 1) if len(inputs[0]) > 1 else (
+        "features",)
+    out = []
+    for name, sizes in zip(names, zip(*inputs)):
+        differ = sorted(set(sizes) - {1})
+        if len(differ) > 1:
+            raise LayerError(
+                f"{kind} needs inputs of one shape (or of size 1 on an axis where they "
+                f"differ), got {shapes}: {name} {' vs '.join(map(str, differ))}",
+                key="input",
+                hint=hint, code=MERGE_MISMATCH)
+        out.append(max(sizes))
+    return tuple(out)
+
+
 @register
 class Add(_Merge):
-    """Element-wise sum of equally shaped inputs: ResNet's residual connection."""
+    """Element-wise sum: ResNet's residual connection. Inputs of one shape, or whose sizes
+    differ only where one of them is 1 (broadcast over that axis)."""
 
     kind = "add"
     example = "- add: [bn2, shortcut]"
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         self._check(inputs)
-        if len(set(inputs)) > 1:
-            raise LayerError("add needs inputs of one shape, got "
-                             + " and ".join(fmt_shape(s) for s in sorted(set(inputs))),
-                             key="input",
-                             hint="a 1x1 conv with the right filters and stride on the shortcut "
-                                  "makes the shapes match", code=MERGE_MISMATCH)
-        return inputs[0]
+        return broadcast("add", inputs, "a 1x1 conv with the right filters and stride on the "
+                                        "shortcut makes the shapes match")
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="sum")
+
+
+@register
+class Multiply(_Merge):
+    """Element-wise product, broadcast over size-1 axes as ``add``: squeeze-and-excitation's
+    ``x * scale`` with a (C, 1, 1) scale."""
+
+    kind = "multiply"
+    example = "- multiply: [conv3, gate]"
+
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
+        self._check(inputs)
+        return broadcast("multiply", inputs,
+                         "a per-channel scale is (C, 1, 1): `adaptive_avgpool: 1`, then 1x1 convs "
+                         "whose last has C filters")
+
+    def label(self, inputs: Sequence[Shape]) -> str:
+        return f"multiply {len(inputs)}"
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        return TorchPlan(None, combine="product")
 
 
 @register

@@ -1,16 +1,25 @@
-"""Normalisation layers: batchnorm (learned scale and shift, running statistics as state) and
-local response normalisation (AlexNet's NORM, no parameters)."""
+"""Normalisation layers: batchnorm (learned scale and shift, running statistics as state),
+local response normalisation (AlexNet's NORM, no parameters), layer norm (per sample, over the
+channels) and ConvNeXt's layer scale (a learned per-channel multiplier)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated
 
+from ..core.codes import declare
+from ..core.errors import LayerError
 from ..core.model import Constrain, setting
-from ..core.shapes import Field, Shape
+from ..core.shapes import Field, Shape, fmt_shape
 from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 NonNegFloat = Annotated[float, Constrain(ge=0)]
+LRN_NEEDS_SPATIAL = declare(
+    "NS411", "lrn-needs-spatial", "local response normalisation gets a flat input",
+    "PyTorch's LocalResponseNorm needs an input of at least three dimensions with the batch, "
+    "(N, C, L) or more: a flat (C,) input, as after flatten or dense, is refused (\"Expected "
+    "3D or higher dimensionality input\"). Normalise before flattening, or use batchnorm.",
+    "input: [1]\nlayers: [lrn]\n")
 
 
 @register
@@ -66,7 +75,14 @@ class LocalResponseNorm(Layer):
     k: NonNegFloat = setting(default=2.0, doc="added to the scaled sum before the power")
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
-        return one_input(inputs, self.kind)
+        x = one_input(inputs, self.kind)
+        if len(x) < 2:  # PyTorch's rule: F.local_response_norm wants dim() >= 3 with the batch
+            raise LayerError(
+                f"lrn needs an input with a channel axis and spatial axes, (C, L) or more, "
+                f"got {fmt_shape(x)}", details=["PyTorch's LocalResponseNorm refuses an input "
+                                                "of fewer than 3 dimensions with the batch"],
+                hint="normalise before flatten and dense layers", code=LRN_NEEDS_SPATIAL)
+        return x
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"lrn {self.size}"
@@ -74,3 +90,57 @@ class LocalResponseNorm(Layer):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         kw = {"alpha": self.alpha, "beta": self.beta, "k": self.k}
         return TorchPlan(TorchCall("LocalResponseNorm", (self.size,), kw))
+
+
+@register
+class LayerNorm(Layer):
+    """Normalise each position over its channels, sample by sample, then scale and shift per
+    channel: ConvNeXt's LayerNorm2d on a channels-first map, PyTorch's LayerNorm on flat
+    features. 2C learnable parameters when ``affine``; no running statistics."""
+
+    kind = "layernorm"
+    example = "- layernorm: {eps: 0.000001}"
+
+    eps: Annotated[float, Constrain(gt=0, le=1)] = setting(
+        default=1e-5, doc="added to the variance before its square root (ConvNeXt: 1e-6)")
+    affine: bool = setting(default=True, doc="learn a scale and a shift per channel")
+
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
+        return one_input(inputs, self.kind)
+
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
+        learned = inputs[0][0] if self.affine else 0
+        return Counts(weights=learned, biases=learned)
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        x = inputs[0]
+        kw = {"eps": self.eps, "elementwise_affine": self.affine}
+        if len(x) == 1:
+            return TorchPlan(TorchCall("LayerNorm", (x[0],), kw))
+        return TorchPlan(TorchCall("ChannelLayerNorm", (x[0],), kw, own=True))
+
+
+@register
+class LayerScale(Layer):
+    """Multiply each channel by a learned scale that starts small: ConvNeXt's layer scale on
+    its residual branch. C learnable parameters."""
+
+    kind = "layer_scale"
+    shorthand = "init"
+    example = "- layer_scale: 0.000001"
+
+    init: Annotated[float, Constrain(ge=-1e6, le=1e6)] = setting(
+        default=1e-6, doc="every scale's initial value (ConvNeXt: 1e-6)")
+
+    def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
+        return one_input(inputs, self.kind)
+
+    def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
+        return Counts(weights=inputs[0][0])
+
+    def label(self, inputs: Sequence[Shape]) -> str:
+        return f"layer_scale {self.init:g}"
+
+    def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
+        x = inputs[0]
+        return TorchPlan(TorchCall("LayerScale", (x[0], len(x) - 1, self.init), own=True))

@@ -132,14 +132,72 @@ def _tiling_padding(wins: tuple[Window, ...], rule: PaddingRule) -> list[tuple[i
 
 
 def _closest_fit(w: Window, rule: PaddingRule) -> tuple[int, int] | None:
-    """The allowed (before, after) padding that leaves no input unvisited: even if one is,
-    else the nearest to ``w``'s own. More than a stride beyond the current padding never
-    helps."""
+    """The allowed (before, after) padding that leaves no input of the ragged window ``w``
+    unvisited: even if one is, else the nearest to ``w``'s own (fewest steps in all), the
+    smallest first. More than a stride beyond the current padding never helps, and pools stop
+    at half the kernel.
+
+    The padding lies anywhere in [0, top]^2, and sizes, kernels and strides may be in the
+    thousands, so the fit is not searched for: a few candidates are worked out that hold the
+    nearest one (see :func:`_even_candidates` and :func:`_uneven_candidates`), and each is
+    checked by the window's own arithmetic. ``w`` is ragged, so ceil_mode is off and the stride
+    is at most the span: then padding (lo, hi) tiles when ``room = n + lo + hi - span`` is at
+    least 0 and ``room mod stride`` is at most ``hi`` (what is left over lies in the padding).
+    """
     top = w.kernel // 2 if rule.half_kernel else max(w.pad_lo, w.pad_hi) + w.stride
-    fits = [(lo, hi) for lo in range(top + 1) for hi in range(top + 1)
-            if (lo == hi or not rule.symmetric) and _tiles(w._replace(pad_lo=lo, pad_hi=hi))]
+    fits = [(p, p) for p in _even_candidates(w) if _fits(w, p, p, top)]
+    if not fits and not rule.symmetric:
+        fits = [(lo, hi) for lo, hi in _uneven_candidates(w, top) if _fits(w, lo, hi, top)]
     return min(fits, default=None, key=lambda p: (
         p[0] != p[1], abs(p[0] - w.pad_lo) + abs(p[1] - w.pad_hi), p))
+
+
+def _fits(w: Window, lo: int, hi: int, top: int) -> bool:
+    return 0 <= lo <= top and 0 <= hi <= top and _tiles(w._replace(pad_lo=lo, pad_hi=hi))
+
+
+def _even_candidates(w: Window) -> list[int]:
+    """Paddings p on both sides among which is the nearest that tiles: the least one from the
+    smaller of ``w``'s two paddings up, and the greatest one below it.
+
+    With ``r(p) = (n + 2p - span) mod s``, p tiles when r(p) <= p. Going up from a p that does
+    not, r grows by 2 a step and p by 1, so nothing tiles until r wraps past the stride, to 0
+    or 1: that p does. Going down, r falls by 2 a step and meets p at 2p - r(p), unless it
+    wraps first; it can only wrap when p < r(p) / 2, which leaves nothing below but p = 0."""
+    low = max(0, -(-(w.span - w.size) // 2))  # the least padding that keeps the output
+    start = max(min(w.pad_lo, w.pad_hi), low)
+    r = (w.size + 2 * start - w.span) % w.stride
+    up = start if r <= start else start + -(-(w.stride - r) // 2)
+    x = start - 1
+    if x < low:
+        return [up]
+    r = (w.size + 2 * x - w.span) % w.stride
+    down = x if r <= x else 2 * x - r if 2 * x - r >= x - r // 2 else 0
+    return [up, down]
+
+
+def _uneven_candidates(w: Window, top: int) -> list[tuple[int, int]]:
+    """Paddings (lo, hi) among which is the nearest that tiles, when none on both sides alike
+    does.
+
+    The paddings that tile with ``room // s == j`` form a polygon: lo <= span - n + j*s and
+    j*s <= n + lo + hi - span < (j+1)*s, inside [0, top]^2. Its lines run along the axes and
+    the diagonal lo + hi, so the nearest point in steps (and the smallest of those) is a corner
+    of the polygon, or where one of its edges crosses lo = w.pad_lo or hi = w.pad_hi. And it is
+    in one of the bands j next to w's own: a point further away moves a whole stride nearer,
+    still tiling, in the band before it."""
+    c, s = w.span - w.size, w.stride
+    j0 = (w.pad_lo + w.pad_hi - c) // s
+    found = []
+    for j in (j0 - 1, j0, j0 + 1):
+        if j < 0:
+            continue
+        los, his = {0, top, c + j * s, w.pad_lo}, {0, top, w.pad_hi}
+        sums = {c + j * s, c + (j + 1) * s - 1}
+        found += [(lo, hi) for lo in los for hi in his]
+        found += [(lo, t - lo) for lo in los for t in sums]
+        found += [(t - hi, hi) for hi in his for t in sums]
+    return found
 
 
 def _tiles(w: Window) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from ..core.model import Constrain, Count, Size, SpecModel, setting
+from ..core.model import Constrain, Count, Name, Ref, Size, SpecModel, setting
 
 REQUIRED = "required"  # a block parameter's default that means "must be given"
 
@@ -17,6 +17,14 @@ class BlockDef(SpecModel):
     description: str | None = None
     # like nn.Sequential (torchvision's Conv2dNormActivation): unnamed children are numbered
     sequential: bool = False
+
+
+class Placement(SpecModel):
+    """Where a group or a block's use stands: its name, and the one layer its first layer
+    reads (its `repeat:` is checked apart, as every repeat is)."""
+
+    name: Name | None = setting(default=None, doc="the group's or block use's name")
+    input: Ref | None = setting(default=None, doc="what its first layer reads")
 
 
 class NetworkExpect(SpecModel):

@@ -43,13 +43,16 @@ class Problem(NamedTuple):
     code: str = INVALID_VALUE
 
 
-def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> list[Problem]:
-    """Problems for one validation of the spec class ``cls``, in the order of the settings."""
+def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
+              data: Any) -> list[Problem]:
+    """Problems for one validation of the spec class ``cls`` on ``data``, in the order of the
+    settings."""
     by_setting: dict[tuple, list[Any]] = {}  # pydantic's ErrorDetails, by setting
     for err in e.errors():
         if err["type"] == "unexpected_keyword_argument":  # a dataclass's word for it
             err["type"] = "extra_forbidden"
-        by_setting.setdefault(_setting_path(err["loc"]), []).append(err)
+        by_setting.setdefault(_setting_path(err["loc"], data, err["type"]), []).append(err)
+    by_setting = _deepest(by_setting)
     missing = [loc[0] for loc, errs in by_setting.items() if errs[0]["type"] == "missing"]
     typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
              if errs[0]["type"] == "extra_forbidden" and len(loc) == 1}
@@ -79,6 +82,15 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool) -> 
                                     f"{describe(errs[0].get('input'))})", loc,
                                     _literal_hint(errs)))
     return problems
+
+
+def _deepest(by_setting: dict[tuple, list[Any]]) -> dict[tuple, list[Any]]:
+    """Of a union's alternatives, the one that got furthest: ``kernel: [x]`` is a list, so the
+    mistake is its item (``kernel[0] should be a valid integer``), not that the list is no
+    integer. A setting whose value a deeper error is inside is left out."""
+    inner = {loc[:i] for loc in by_setting for i in range(1, len(loc))}
+    return {loc: errs for loc, errs in by_setting.items()
+            if loc not in inner or errs[0]["type"] in ("missing", "extra_forbidden")}
 
 
 def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:
@@ -140,9 +152,22 @@ def _close(word: str, choices: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def _setting_path(loc: tuple) -> tuple:
-    """Drop pydantic's union-member tags (``constrained-int``) from an error location."""
-    return tuple(p for p in loc if isinstance(p, int) or p.isidentifier())
+def _setting_path(loc: tuple, data: Any, kind: str) -> tuple:
+    """The path of the setting an error is about: pydantic's location without its union-member
+    tags (``('kernel', 'list[constrained-int]', 1)`` is ``kernel[1]``). The parts that are keys
+    and indices are found by following the validated data, so a key that is not a name
+    (``kernel size``) is kept and a tag that looks like one is dropped; a missing key, at the
+    end, is not in the data."""
+    path = []
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif not (kind == "missing" and i == len(loc) - 1):
+            continue  # a union member's tag
+        path.append(part)
+    return tuple(path)
 
 
 def _yaml_path(loc: tuple) -> str:

@@ -3,7 +3,9 @@
 Specs are untrusted (students' files, files from the web), so loading is bounded at every step:
 the file's size, its encoding, nesting depth (checked on the event stream, before the recursive
 composer can overflow), the number of values produced while expanding aliases, and the length of
-scalars. Only plain YAML types are built; any tag that would construct an object is an error.
+scalars. Only the plain types of PyYAML's safe loader are built (strings, numbers, booleans, null,
+dates, lists, mappings), each scalar resolved as it resolves them; any tag that would construct
+an object is an error.
 
 The result is plain Python data plus a map from each value's path (``("layers", 3, "filters")``)
 to its :class:`~netspec.core.errors.Location`, so later stages can point at the offending line.
@@ -100,6 +102,18 @@ TAG_NOT_ALLOWED = declare(
     "Specs hold plain numbers, strings, lists and mappings. Tags that would construct Python "
     "objects (`!!python/...`) or any other application's types are refused, never run.",
     "input: !!python/tuple [1, 8]\nlayers: [relu]\n")
+BAD_BOOLEAN = declare(
+    "NS118", "bad-boolean", "a value tagged as a boolean is not one",
+    "An explicit `!!bool` tag asks for a boolean, and YAML 1.1 has twelve words for one: "
+    "true/false, yes/no, on/off, in lower case, capitalised or upper case. Remove the tag to "
+    "keep the text as it is.",
+    "input: [1, 8]\nlayers:\n  - relu: {name: !!bool layer3}\n")
+BAD_DATE = declare(
+    "NS119", "bad-date", "a value that YAML reads as a date is not a real date",
+    "YAML 1.1 reads a plain `2024-02-30` or `2024-1-1 10:00` as a date (PyYAML builds a "
+    "datetime), and this one names a day, hour or offset that does not exist. Quote it to "
+    "keep it as text.",
+    "input: [1, 8]\ndescription: 2024-02-30\nlayers: [relu]\n")
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -115,7 +129,15 @@ _SCALARS = {
     "tag:yaml.org,2002:float": _construct.construct_yaml_float,
     "tag:yaml.org,2002:bool": _construct.construct_yaml_bool,
     "tag:yaml.org,2002:null": lambda n: None,
+    "tag:yaml.org,2002:timestamp": _construct.construct_yaml_timestamp,
 }
+# What each scalar tag reads as, and the code for a text that is none: PyYAML's constructors
+# raise ValueError, KeyError (a !!bool that is no boolean), IndexError (an empty !!int),
+# OverflowError (a sexagesimal float past 1e308) or AttributeError (`!!timestamp 0`) for those.
+_READS_AS = {"tag:yaml.org,2002:int": ("a number", BAD_NUMBER),
+             "tag:yaml.org,2002:float": ("a number", BAD_NUMBER),
+             "tag:yaml.org,2002:bool": ("a boolean (true/false, yes/no, on/off)", BAD_BOOLEAN),
+             "tag:yaml.org,2002:timestamp": ("a date", BAD_DATE)}
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
@@ -355,10 +377,13 @@ class _EventReader:
             plain, _quoted = event.implicit
             if not plain:
                 return text
-            if text.isidentifier() and text not in _WORDS:
-                return text  # a plain name: the common case, no regex needed
-            if text.isdigit() and (text[0] != "0" or text == "0"):
-                return int(self.check_digits(text, event))
+            # Fast paths for the common cases, ASCII only: YAML's patterns are, and str's own
+            # tests take any script's letters and digits (`3²`, `٣` are strings in YAML).
+            if text.isascii():
+                if text.isidentifier() and text not in _WORDS:
+                    return text  # a plain name, no regex needed
+                if text.isdigit() and (text[0] != "0" or text == "0"):
+                    return int(self.check_digits(text, event))
             tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
         if tag == _MERGE:
             raise self.error("YAML merge keys (<<) are not supported", event,
@@ -371,9 +396,12 @@ class _EventReader:
             self.check_digits(text, event)
         try:
             return make(yaml.ScalarNode(tag, text))
-        except ValueError as e:
-            raise self.error(f"cannot read the number {text[:40]!r}: {e}", event,
-                             code=BAD_NUMBER) from None
+        except (ValueError, LookupError, ArithmeticError, AttributeError) as e:
+            what, code = _READS_AS[tag]
+            why = f": {e}" if isinstance(e, (ValueError, OverflowError)) and str(e) else ""
+            raise self.error(f"cannot read {text[:40]!r} as {what}{why}", event,
+                             hint="quote it to keep it as text" if code == BAD_DATE else None,
+                             code=code) from None
 
     def check_digits(self, text: str, event: yaml.Event) -> str:
         if len(text) > MAX_DIGITS:
@@ -401,7 +429,7 @@ class _EventReader:
 _resolver = yaml.resolver.Resolver()
 _MERGE = "tag:yaml.org,2002:merge"
 # Plain words YAML 1.1 reads as booleans or null, which the fast path must not take as names.
-_WORDS = frozenset(w for b in ("yes", "no", "true", "false", "on", "off", "y", "n", "null")
+_WORDS = frozenset(w for b in ("yes", "no", "true", "false", "on", "off", "null")
                    for w in (b, b.title(), b.upper()))
 
 

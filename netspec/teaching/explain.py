@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from ..analysis import CheckedNetwork, LayerRecord, scope_path
 from ..analysis.memory import estimate
@@ -129,11 +130,12 @@ def explain(a: CheckedNetwork, layers: Sequence[str] = (), dtype: str = "float32
     fields = {INPUT: Field.of_input(len(a.input_shape) - 1)}
     solutions = []
     for node, r in zip(a.network.nodes, a.layers):
-        fields[r.name] = Field(r.receptive_field, r.jump, r.field_start)
+        fields[r.name] = Field(r.receptive_field, cast(tuple[int, ...], r.jump), r.field_start)
         if r.index not in chosen:
             continue
         inputs = tuple(shapes[ref] for ref in node.inputs)
-        working = node.layer.working(inputs, r.output_shape, [fields[ref] for ref in node.inputs])
+        working = node.layer.working(inputs, r.output_shape,
+                                     [fields[a.network.producer(ref)] for ref in node.inputs])
         solutions.append(LayerSolution(r, inputs, working, memory_line(r, dtype)))
     return Explanation(a.name, a.input_shape, a.output_shape, tuple(solutions),
                        () if layers else totals(a), a.warnings)

@@ -6,8 +6,9 @@ ones, each pool an average over the same window, element-wise layers dropped) an
 of a layer's first and last output positions with respect to the input marks the input
 positions they read. Those must lie inside the field netspec reports (clipped to the input:
 the field may reach into padding, which no gradient can see); on a network without padding,
-ceil mode or uneven adaptive pooling, every window is real and the field must be exactly what
-the gradient shows, at both ends. The published figures come out too.
+ceil mode, uneven adaptive pooling or enlarging layers (transposed convs, upsampling: their
+fields are bounds), every window is real and the field must be exactly what the gradient shows,
+at both ends. The published figures come out too.
 """
 import pytest
 
@@ -29,6 +30,21 @@ def probe_layer(layer, x):
     if kind == "adaptive_avgpool":
         return [F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d][rank - 1](
             x, axes(s["output"], rank))
+    if kind == "conv_transpose":
+        conv = [F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d][rank - 1]
+        return conv(x, torch.ones(1, 1, *axes(s["kernel"], rank), dtype=x.dtype),
+                    stride=axes(s["stride"], rank), padding=axes(s["padding"], rank),
+                    output_padding=axes(s["output_padding"], rank),
+                    dilation=axes(s["dilation"], rank))
+    if kind == "upsample":  # interpolation weights are positive: the same map, one channel
+        scale = s.get("scale", None if "size" in s else 2)
+        scale = tuple(map(float, scale)) if isinstance(scale, list) else scale
+        size = axes(s["size"], rank) if "size" in s else None
+        return F.interpolate(x, size=size, scale_factor=scale, mode=s["mode"],
+                             align_corners=s.get("align_corners"))
+    if kind == "zero_pad":
+        pairs = pads(s["padding"], x, None, None, None)
+        return F.pad(x, [v for lo, hi in reversed(pairs) for v in (lo, hi)])
     if kind not in ("conv", "depthwise_conv", "separable_conv", "maxpool", "avgpool"):
         return x  # element-wise, or dense after a layer that read every position
     kernel = axes(s["kernel"], rank)
@@ -60,13 +76,15 @@ def support(grad):
 
 
 def every_window_is_real(items):
-    """No padding, no ceil mode, adaptive pools that divide: each window lies in its input."""
+    """No padding, no ceil mode, adaptive pools that divide: each window lies in its input.
+    (Nor layers that enlarge: their fields are bounds, as a whole number of positions cannot
+    say what a fraction of one sees.)"""
     for layer in items:
         (kind, s), = layer.items()
         s = s or {}
         if s.get("padding", 0) not in (0, "valid") or s.get("ceil_mode"):
             return False
-        if kind == "adaptive_avgpool":
+        if kind in ("adaptive_avgpool", "conv_transpose", "upsample"):
             return False
     return True
 

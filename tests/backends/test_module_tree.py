@@ -140,3 +140,45 @@ def test_the_compiled_module_pickles_and_copies(resnet18):
         for clone in (pickle.loads(pickle.dumps(resnet18)), copy.deepcopy(resnet18)):
             assert type(clone.layer1[0]).__name__ == "Basic"
             assert torch.equal(clone(x), expected)
+
+
+SPLIT_IN_A_BLOCK = """\
+input: [4, 5, 5]
+blocks:
+  halve:
+    layers:
+      - conv: {filters: 6, kernel: 1, name: c}
+      - split: {parts: [3, 3], name: s}
+layers:
+  - halve: {name: h}
+  - relu: {input: h.s.1, name: r}
+  - multiply: [h.s.0, r]
+  - concat: [multiply1, h.s.1]
+"""
+
+
+def test_a_split_inside_a_block_returns_the_parts_read_outside():
+    """The block's last layer is a split whose two parts are read after it: the block module
+    returns both, and the emitted source unpacks them. The oracle is the arithmetic written
+    out with the block's conv weights."""
+    a = netspec.analyze(SPLIT_IN_A_BLOCK)
+    model = build_module(a).eval()
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        c = model.h.c(x)
+        first, second = c[:, :3], c[:, 3:]
+        expected = torch.cat([first * torch.relu(second), second], dim=1)
+        parts = model.h(x)
+        assert isinstance(parts, tuple) and [p.shape[1] for p in parts] == [3, 3]
+        assert torch.equal(model(x), expected)
+        outputs = model.layer_outputs(x)
+    assert torch.equal(outputs["h.s"], c) and torch.equal(outputs["h.s.1"], second)
+    assert {k: tuple(v.shape[1:]) for k, v in outputs.items()} == a.shapes
+    source = emit_source(a)
+    assert "class Halve(nn.Module):" in source and "class Split(nn.Module):" in source
+    namespace: dict = {}
+    exec(source, namespace)  # tests run generated code; netspec never does
+    emitted = namespace["build"]()
+    emitted.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        assert torch.equal(emitted.eval()(x), expected)

@@ -78,11 +78,15 @@ def test_shape_inference_agrees_with_every_layer(exported):
     for node in inferred.graph.node:
         last[node.name.rsplit("/", 1)[0]] = node.output[0]
     batch = exported.graph_only.graph.input[0].type.tensor_type.shape.dim[0].dim_param
+    nodes = exported.analysis.network.by_name
     for r in exported.analysis.layers:
-        if r.name not in last:  # dropout is the identity at inference: no node at all
-            assert r.kind == "dropout", f"{r.name} ({r.kind}) has no ONNX node"
+        if r.name not in last:  # the identity at inference: no node at all
+            assert r.kind in ("dropout", "stochastic_depth"), f"{r.name} ({r.kind}) has no node"
             continue
-        assert shapes[last[r.name]] == [batch, *r.output_shape], r.name
+        layer = nodes[r.name].layer  # a split's last node gives its last part
+        count = layer.part_count()
+        shape = layer.part_shape(r.output_shape, count - 1) if count > 1 else r.output_shape
+        assert shapes[last[r.name]] == [batch, *shape], r.name
 
 
 def test_initializers_are_the_state_dict(exported):
@@ -320,3 +324,60 @@ def test_random_specs_run_alike_in_onnx_runtime(spec):
         x = torch.randn(2, *a.input_shape)
         got, expected = onnx_and_torch(path, module, x)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=text)
+
+
+# -- each kind of modern networks, alone or as it is used: ONNX Runtime computes what PyTorch does
+
+KINDS_IN_USE = {
+    "activations": ["silu", "swish", "hardswish", "hardsigmoid", "mish",
+                    "prelu: {per_channel: true}", "prelu",
+                    "conv: {filters: 3, kernel: 1, activation: hardswish}"],
+    "squeeze-excitation": ["conv: {filters: 4, kernel: 3, padding: 1, name: x}",
+                           "adaptive_avgpool: 1", "conv: {filters: 2, kernel: 1}", "relu",
+                           "conv: {filters: 4, kernel: 1}", "hardsigmoid: {name: s}",
+                           "multiply: [x, s]", "add: [multiply1, x, s]"],
+    "shufflenet unit": ["conv: {filters: 6, kernel: 1}", "split: {parts: [2, 4], name: h}",
+                        "conv: {filters: 4, kernel: 1, input: h.1}", "concat: [h.0, conv2]",
+                        "channel_shuffle: 3"],
+    "convnext block": ["conv: {filters: 4, kernel: 1, name: x}",
+                       "depthwise_conv: {kernel: 3, padding: 1}", "layernorm: {eps: 0.000001}",
+                       "conv: {filters: 8, kernel: 1, activation: gelu}",
+                       "conv: {filters: 4, kernel: 1}", "layer_scale: 0.5",
+                       "stochastic_depth: 0.1", "add: [stochastic_depth1, x]", "flatten",
+                       "layernorm"],
+    "u-net step": ["conv: {filters: 4, kernel: 3, name: down}", "maxpool: 2",
+                   "conv_transpose: {filters: 4, kernel: 2, stride: 2, name: up}",
+                   "crop: [down, up]", "concat: [crop1, up]",
+                   "conv_transpose: {filters: 2, kernel: 3, stride: 2, padding: 1, "
+                   "output_padding: 1, dilation: 1, groups: 2}"],
+    "resizing": ["zero_pad: [[0, 1], [2, 0]]", "upsample: {scale: 2, mode: bilinear}",
+                 "upsample: {size: [5, 7]}", "upsample: {scale: 1.5, mode: bilinear, "
+                                             "align_corners: true}"],
+}
+OTHER_RANKS = {
+    "1-d": ([2, 9], ["conv_transpose: {filters: 3, kernel: 3, stride: 2}", "upsample: "
+                     "{scale: 2, mode: linear}", "zero_pad: [[1, 0]]", "layernorm",
+                     "channel_shuffle: 3", "split: {parts: 3, name: s}", "concat: [s.2, s.0]"]),
+    "3-d": ([2, 3, 4, 4], ["conv_transpose: {filters: 2, kernel: 2, stride: 2}",
+                           "upsample: {scale: [1, 2, 2], mode: trilinear}", "layernorm",
+                           "layer_scale", "zero_pad: 1", "prelu"]),
+}
+
+
+@pytest.mark.parametrize("shape, layers", [([3, 8, 8], v) for v in KINDS_IN_USE.values()]
+                         + list(OTHER_RANKS.values()),
+                         ids=list(KINDS_IN_USE) + list(OTHER_RANKS))
+def test_modern_kinds_run_alike_in_onnx_runtime(tmp_path, shape, layers):
+    text = f"input: {shape}\nlayers:\n" + "".join(f"  - {x}\n" for x in layers)
+    a = netspec.analyze(text)
+    torch.manual_seed(0)
+    module = build_module(a).eval()
+    path = tmp_path / "model.onnx"
+    export_module(module, a, path)
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    layer_names = {r.name for r in a.layers}
+    assert {n.name.rsplit("/", 1)[0] for n in model.graph.node} <= layer_names
+    got, expected = onnx_and_torch(path, module, torch.randn(3, *shape))
+    assert got.shape == expected.shape == (3, *a.output_shape)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

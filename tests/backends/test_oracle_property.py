@@ -1,8 +1,10 @@
 """Random sequential specs against PyTorch, built here independently of netspec's backend.
 
 For every spec hypothesis draws (1-D to 3-D; conv, depthwise and separable conv and pool
-windows with every padding form, strides, dilations, groups, ceil mode; adaptive and global
-pooling, normalisation, flatten and dense heads), the checker and PyTorch must agree: the
+windows with every padding form, strides, dilations, groups, ceil mode; transposed convs with
+output padding; upsampling by scales, sizes and modes; zero padding; channel shuffles; adaptive
+and global pooling, batch and layer normalisation, layer scale, the activations with and
+without parameters, flatten and dense heads), the checker and PyTorch must agree: the
 checker accepts it exactly when PyTorch runs it, and then predicts every layer's output shape
 and parameter count, which netspec's compiled module must compute too. The oracle model is
 written from the spec's settings with torch.nn and F.pad directly, so a shared misunderstanding
@@ -46,11 +48,54 @@ def window(draw, rank):
             "activation": draw(st.sampled_from([None, "relu", "tanh"]))}
 
 
+ELEMENT_WISE = ["relu", "dropout", "silu", "swish", "hardswish", "hardsigmoid", "mish"]
+
+
 @st.composite
 def layers(draw, rank):
     kind = draw(st.sampled_from(["conv", "conv", "depthwise_conv", "separable_conv", "maxpool",
                                  "avgpool", "adaptive_avgpool", "batchnorm", "lrn", "relu",
-                                 "dropout"]))
+                                 "dropout", "conv_transpose", "conv_transpose", "upsample",
+                                 "upsample", "zero_pad", "channel_shuffle", "layernorm",
+                                 "layer_scale", "prelu", "element_wise"]))
+    if kind == "element_wise":
+        name = draw(st.sampled_from(ELEMENT_WISE[2:] + ["stochastic_depth"]))
+        return {name: {"rate": 0.5}} if name == "stochastic_depth" else {name: None}
+    if kind == "conv_transpose":
+        return {kind: {"filters": draw(st.integers(1, 4)),
+                       "groups": draw(st.sampled_from([1, 1, 2])),
+                       "kernel": per_axis(draw, rank, st.integers(1, 4)),
+                       "stride": per_axis(draw, rank, st.integers(1, 3)),
+                       "padding": per_axis(draw, rank, st.integers(0, 2)),
+                       "output_padding": per_axis(draw, rank, st.sampled_from([0, 0, 1, 2])),
+                       "dilation": per_axis(draw, rank, st.integers(1, 2)),
+                       "bias": draw(st.booleans()),
+                       "activation": draw(st.sampled_from([None, "silu", "hardswish"]))}}
+    if kind == "upsample":
+        linear = {1: "linear", 2: "bilinear", 3: "trilinear"}[rank]
+        mode = draw(st.sampled_from(["nearest", linear, linear, "trilinear"]))
+        how = draw(st.sampled_from(["scale", "scales", "size"]))
+        settings_ = {"mode": mode}
+        if how == "size":
+            settings_["size"] = per_axis(draw, rank, st.integers(1, 7))
+        else:
+            factor = st.sampled_from([1, 2, 3, 0.5, 1.5, 2.5])
+            settings_["scale"] = draw(factor) if how == "scale" else draw(
+                st.lists(factor, min_size=rank, max_size=rank))
+        if mode != "nearest" and draw(st.booleans()):
+            settings_["align_corners"] = draw(st.booleans())
+        return {kind: settings_}
+    if kind == "zero_pad":
+        n = st.integers(0, 2)
+        return {kind: {"padding": draw(st.one_of(n, st.lists(n, min_size=rank, max_size=rank),
+                                                 st.lists(st.lists(n, min_size=2, max_size=2),
+                                                          min_size=rank, max_size=rank)))}}
+    if kind == "channel_shuffle":
+        return {kind: {"groups": draw(st.integers(1, 4))}}
+    if kind == "layernorm":
+        return {kind: {"affine": draw(st.booleans())}}
+    if kind == "prelu":
+        return {kind: {"per_channel": draw(st.booleans())}}
     if kind == "conv":
         return {"conv": {"filters": draw(st.integers(1, 4)), "groups": draw(st.integers(1, 2)),
                          **window(draw, rank)}}
@@ -119,8 +164,36 @@ def oracle_layer(layer, x):
     activation) keep the shape, so relu stands in for all of them."""
     (kind, s), = layer.items()
     rank = x.dim() - 2
-    if kind in ("relu", "dropout"):
+    if kind in ELEMENT_WISE or kind == "stochastic_depth":
         return torch.relu(x), 0
+    c = x.shape[1]
+    if kind == "layer_scale":
+        return x, c  # one learned scale per channel
+    if kind == "prelu":
+        return counted(nn.PReLU(c if s["per_channel"] else 1), x)
+    if kind == "layernorm":  # over the channels of each position, as ConvNeXt's LayerNorm2d
+        m = nn.LayerNorm(c, elementwise_affine=s["affine"])
+        return m(x.movedim(1, -1)).movedim(-1, 1), sum(p.numel() for p in m.parameters())
+    if kind == "channel_shuffle":  # torchvision's channel_shuffle; view refuses what won't go
+        g = s["groups"]
+        return x.view(x.shape[0], g, c // g, *x.shape[2:]).transpose(1, 2).reshape(x.shape), 0
+    if kind == "zero_pad":
+        pairs = pads(s["padding"], x, None, None, None)
+        return F.pad(x, [v for lo, hi in reversed(pairs) for v in (lo, hi)]), 0
+    if kind == "upsample":
+        scale = s.get("scale")
+        if scale is None and "size" not in s:
+            scale = 2  # netspec's default
+        scale = tuple(float(v) for v in scale) if isinstance(scale, list) else scale
+        size = s.get("size")
+        size = axes(size, rank) if size is not None else None
+        return F.interpolate(x, size=size, scale_factor=scale, mode=s["mode"],
+                             align_corners=s.get("align_corners")), 0
+    if kind == "conv_transpose":
+        t = [nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d][rank - 1]
+        return counted(t(c, s["filters"], axes(s["kernel"], rank), axes(s["stride"], rank),
+                         axes(s["padding"], rank), axes(s["output_padding"], rank), s["groups"],
+                         s["bias"], axes(s["dilation"], rank)), x)
     if kind == "lrn":
         return nn.LocalResponseNorm(s["size"])(x), 0
     if kind == "flatten":
@@ -199,7 +272,7 @@ def oracle(shape, items):
             if x.numel() == 0:
                 return None  # PyTorch lets some empty outputs through; no network has one
             found.append((tuple(x.shape[1:]), params))
-    except (RuntimeError, ValueError):
+    except (RuntimeError, ValueError, NotImplementedError):  # what PyTorch refuses with
         return None
     return found
 

@@ -151,7 +151,8 @@ layers:
   - conv: {filters: 32, kernel: 3, padding: 1, stride: 2}
   - add: [stem, conv2]
 """)
-    assert e.message == "add needs inputs of one shape, got (16, 32, 32) and (32, 16, 16)"
+    assert e.message == ("add needs inputs of one shape (or of size 1 on an axis where they "
+                         "differ), got (16, 32, 32) and (32, 16, 16): channels 16 vs 32")
     assert e.details == ("input 'stem' (16, 32, 32) (line 3)", "input 'conv2' (32, 16, 16) (line 4)")
     assert e.location.line == 5
 

@@ -18,7 +18,8 @@ from ...core.shapes import Shape
 from ...layers.base import TorchCall
 from .plan import Scope, Step, scopes
 
-PER_AXIS = frozenset({"kernel_size", "stride", "padding", "dilation"})
+# The window settings PyTorch broadcasts from one number to every spatial axis.
+PER_AXIS = frozenset({"kernel_size", "stride", "padding", "dilation", "output_padding"})
 IN_CHANNELS = "in_channels"
 NO_DEFAULT = object()
 Slot = tuple  # where a value sits: (child name, "arg", 0) or (child, "kw", "stride", ...)

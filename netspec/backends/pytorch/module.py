@@ -10,7 +10,6 @@ scope's forward runs its items over a fixed tuple with dict lookups, which
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -20,11 +19,8 @@ from torch import nn
 from ...analysis import CheckedNetwork
 from ...graph.network import INPUT
 from ...layers.base import TorchCall
-from .merges import Add, Concat
+from . import extra_modules
 from .plan import SEQUENTIAL, Scope, Step, module_tree, reads, writes
-
-# The classes a TorchCall may name besides torch.nn's: netspec's own modules.
-OWN_MODULES: dict[str, type[nn.Module]] = {"Add": Add, "Concat": Concat}
 
 
 def build_module(a: CheckedNetwork) -> CompiledNetwork:
@@ -33,16 +29,12 @@ def build_module(a: CheckedNetwork) -> CompiledNetwork:
 
 
 def build_call(call: TorchCall) -> nn.Module:
-    """One TorchCall as a module; a Sequential's named children are built in order."""
+    """One TorchCall as a module (torch.nn's, or netspec's own); a Sequential's named children
+    are built in order."""
     if call.cls == "Sequential" and call.kwargs:
         children = OrderedDict((k, build_call(v)) for k, v in call.kwargs.items())
         return nn.Sequential(children)
-    return module_class(call.cls)(*call.args, **call.kwargs)
-
-
-def module_class(name: str) -> Callable[..., nn.Module]:
-    """The class a TorchCall names: one of netspec's own, else an attribute of ``torch.nn``."""
-    return OWN_MODULES.get(name) or getattr(nn, name)
+    return getattr(extra_modules if call.own else nn, call.cls)(*call.args, **call.kwargs)
 
 
 class _Runner(nn.Module):
@@ -179,8 +171,9 @@ class CompiledNetwork(_Runner):
         return self._run((x,))
 
     def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every layer's output by name, seen by forward hooks on each layer's last module
-        while ``forward`` runs (a layer without modules passes its input on)."""
+        """Every tensor by name, seen by forward hooks on each layer's last module while
+        ``forward`` runs (a layer without modules passes its input on): each layer's output (a
+        split's, its parts joined over the channels) and each part of a split (``halves.0``)."""
         seen: dict[str, torch.Tensor] = {}
         hooks = [self.get_submodule(step.modules[-1][0]).register_forward_hook(
                      partial(_keep, seen, step.name))
@@ -192,7 +185,11 @@ class CompiledNetwork(_Runner):
                 hook.remove()
         values = {INPUT: x}
         for step in self._steps:
-            values[step.name] = seen[step.name] if step.modules else values[step.inputs[0]]
+            h = seen[step.name] if step.modules else values[step.inputs[0]]
+            if step.parts:
+                values.update(zip(step.parts, h))
+                h = torch.cat(tuple(h), dim=1)
+            values[step.name] = h
         return values
 
 

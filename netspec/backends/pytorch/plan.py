@@ -1,14 +1,14 @@
 """The compiled form of a network, as data both PyTorch backends share.
 
 Each :class:`Step` says which modules a spec layer becomes (``post(main(pre(x)))``, named by
-their dotted paths; a merging layer's first module is an ``Add`` or ``Concat`` that takes all
-its inputs) and which earlier outputs it reads. The steps nest in :class:`Scope`\\ s, one per
-block instance and named group, as torchvision nests its modules: a scope is a module whose
-forward runs its items (steps and inner scopes) and returns what later layers read of it. A
-scope that is a plain chain is an ``nn.Sequential``; any other gets a class, one per block
-definition (``Bottleneck``), so hooks, torchinfo and ``model.layer1(x)`` see every level. The
-in-memory module runs this tree; the emitted source writes it out. One plan, so the two cannot
-disagree on names, classes or order.
+their dotted paths; a merging layer's first module is an ``Add``, ``Multiply`` or ``Concat``
+that takes all its inputs), which earlier outputs it reads, and for a split the parts it
+writes. The steps nest in :class:`Scope`\\ s, one per block instance and named group, as
+torchvision nests its modules: a scope is a module whose forward runs its items (steps and
+inner scopes) and returns what later layers read of it. A scope that is a plain chain is an
+``nn.Sequential``; any other gets a class, one per block definition (``Bottleneck``), so hooks,
+torchinfo and ``model.layer1(x)`` see every level. The in-memory module runs this tree; the
+emitted source writes it out. One plan, so the two cannot disagree on names, classes or order.
 """
 from __future__ import annotations
 
@@ -22,19 +22,27 @@ from ...graph.module_names import modules
 from ...graph.network import INPUT, BlockUse
 from ...layers.base import TorchCall
 
-# The modules of merging layers, which torch.nn lacks (defined in .merges, copied into the
-# emitted source): they take all the layer's inputs, so a merge is a module like any other.
-MERGES = {"sum": TorchCall("Add"), "cat": TorchCall("Concat")}
-# Names the emitted file itself uses at the top level, which no class may take.
-FILE_NAMES = frozenset({"nn", "torch", "OrderedDict", "build", *(c.cls for c in MERGES.values())})
+# The modules of merging layers, netspec's own as torch.nn lacks them (in .extra_modules, copied
+# into the emitted source): they take all the layer's inputs, so a merge is a module like any
+# other.
+MERGES = {"sum": TorchCall("Add", own=True), "product": TorchCall("Multiply", own=True),
+          "cat": TorchCall("Concat", own=True)}
+# Names the emitted file itself uses at the top level, which no class may take (nor may the
+# classes of netspec's own modules that the network uses: see own_classes).
+FILE_NAMES = frozenset({"nn", "torch", "OrderedDict", "build"})
 
 MODULE, SEQUENTIAL = "module", "sequential"  # a class with its own forward; an nn.Sequential
 
 
 class Step(NamedTuple):
     name: str  # the spec layer, dotted inside blocks (layer1.0.conv1)
+    # the values it reads at run time: all its inputs for a merge, else the first (a crop's
+    # other input only gives the size it crops to, which its module already holds)
     inputs: tuple[str, ...]
     modules: tuple[tuple[str, TorchCall], ...]  # (dotted module path, call), applied in order
+    # a layer of several parts (split): its modules give a tuple, whose tensors later steps
+    # read by these names (halves.0, halves.1); the layer's own name is never read
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
@@ -76,7 +84,10 @@ def reads(item: Item) -> tuple[str, ...]:
 
 
 def writes(item: Item) -> tuple[str, ...]:
-    return (item.name,) if isinstance(item, Step) else item.outputs
+    """The values an item gives: a layer's output, a split's parts, a scope's outputs."""
+    if isinstance(item, Step):
+        return item.parts or (item.name,)
+    return item.outputs
 
 
 def plan(a: CheckedNetwork) -> list[Step]:
@@ -88,7 +99,8 @@ def plan(a: CheckedNetwork) -> list[Step]:
         found = modules(node.name, p)
         if p.combine:  # the merge takes the main module's place: after a pre-module, if any
             found.insert(1 if p.pre else 0, (node.name, MERGES[p.combine]))
-        steps.append(Step(node.name, node.inputs, tuple(found)))
+        needs = node.inputs if p.combine else node.inputs[:1]
+        steps.append(Step(node.name, needs, tuple(found), node.part_names))
     return steps
 
 
@@ -110,8 +122,21 @@ def module_tree(a: CheckedNetwork) -> ModuleTree:
         open_[-1].items.append(step)
     _connect(root, steps, a.layers[-1].name)
     network = class_name(a.name)
-    _name_classes(root, {network} | FILE_NAMES)
+    _name_classes(root, {network} | FILE_NAMES | own_classes(steps))
     return ModuleTree(root, network, steps)
+
+
+def own_classes(steps: Sequence[Step]) -> set[str]:
+    """The classes of netspec's own modules (``TorchCall.own``) that the steps use: the
+    emitted file defines them at its top level."""
+    return {c.cls for step in steps for _, call in step.modules for c in nested_calls(call)
+            if c.own}
+
+
+def nested_calls(call: TorchCall) -> list[TorchCall]:
+    """A call and the calls nested in it (a Sequential's children)."""
+    nested = [v for v in (*call.args, *call.kwargs.values()) if isinstance(v, TorchCall)]
+    return [call] + [c for v in nested for c in nested_calls(v)]
 
 
 def scopes(scope: Scope) -> Iterator[Scope]:
@@ -124,8 +149,9 @@ def scopes(scope: Scope) -> Iterator[Scope]:
 
 def _connect(root: Scope, steps: Sequence[Step], output: str) -> None:
     """Each scope's inputs (read inside, written before it) and outputs (written inside, read
-    after it, plus its last value, which the parent frees if nothing reads it)."""
-    position = {step.name: i for i, step in enumerate(steps)}
+    after it, plus its last value, which the parent frees if nothing reads it). A split's
+    parts are values of their own: a part read outside a block is one of its outputs."""
+    position = {w: i for i, step in enumerate(steps) for w in writes(step)}
     last_read: dict[str, int] = {output: len(steps)}
     for i, step in enumerate(steps):
         for ref in step.inputs:
@@ -134,15 +160,15 @@ def _connect(root: Scope, steps: Sequence[Step], output: str) -> None:
     def visit(scope: Scope) -> list[str]:  # the names written inside, in order
         written: list[str] = []
         for item in scope.items:
-            written += visit(item) if isinstance(item, Scope) else [item.name]
+            written += visit(item) if isinstance(item, Scope) else list(writes(item))
         if scope is root:
             return written
         inside = set(written)
         scope.inputs = tuple(dict.fromkeys(
             ref for step in _steps(scope) for ref in step.inputs if ref not in inside))
         end = position[written[-1]]
-        scope.outputs = tuple(n for n in written
-                              if last_read.get(n, -1) > end or n == written[-1])
+        scope.outputs = tuple(n for n in written  # the last step's values: all a split's parts
+                              if last_read.get(n, -1) > end or position[n] == end)
         return written
 
     visit(root)
