@@ -155,7 +155,8 @@ def build(doc: Document) -> Network:
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
                    MappingProxyType(expect_locs), doc.where(("input",)),
-                   MappingProxyType(b.uses))
+                   MappingProxyType(b.uses), spec.train,
+                   MappingProxyType({k: doc.where(("train", k)) for k in ("task", "loss")}))
 
 
 class _NetworkBuilder:

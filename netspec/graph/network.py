@@ -17,7 +17,7 @@ from ..core.shapes import Shape
 from ..layers.base import Layer
 
 if TYPE_CHECKING:
-    from ..reading.document import NetworkExpect
+    from ..reading.document import NetworkExpect, TrainSettings
 
 INPUT = "input"  # the name by which layers refer to the network's input
 _NO_KEYS: Mapping[str, Location] = MappingProxyType({})
@@ -78,6 +78,8 @@ class Network:
     input_location: Location | None = None  # where `input:` is written
     # every block instance by its dotted name (layer1.0), in the order they start
     blocks: Mapping[str, BlockUse] = field(default_factory=lambda: MappingProxyType({}))
+    train: TrainSettings | None = None  # `train:`, how `netspec train` trains it
+    train_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def output(self) -> str:
