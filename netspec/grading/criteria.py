@@ -25,6 +25,7 @@ from .rubric import (
     RubricFile,
     SettingBound,
     as_list,
+    number,
 )
 
 
@@ -62,22 +63,23 @@ def score(c: Criterion, fraction: float) -> float:
     return round(c.points * max(fraction, 0.0), 2) if c.scoring == "proportional" else 0.0
 
 
-def closeness(b: Bound, value: float) -> float:
-    """1 within the bound; over a max, max/value; under a min, value/min."""
+def closeness(b: Bound | SettingBound, value: float) -> float:
+    """1 within the bound; over a max, max/value; under a min, value/min (0 where a ratio
+    would say nothing: a bound or a value of 0 or below)."""
     if b.max is not None and value > b.max:
-        return b.max / value
+        return b.max / value if b.max > 0 else 0.0
     if b.min is not None and value < b.min:
-        return value / b.min
+        return value / b.min if value > 0 else 0.0
     return 1.0
 
 
-def bound_words(b: Bound, fmt: Callable[[int], str] = "{:,}".format) -> str:
+def bound_words(b: Bound | SettingBound, fmt: Callable[[float], str] = number) -> str:
     if b.min is not None and b.max is not None:
         return f"from {fmt(b.min)} to {fmt(b.max)}"
     return f"at least {fmt(b.min)}" if b.min is not None else f"at most {fmt(b.max or 0)}"
 
 
-def _bounded(what: str, value: int, b: Bound, fmt: Callable[[int], str] = "{:,}".format,
+def _bounded(what: str, value: int, b: Bound, fmt: Callable[[float], str] = number,
              hint: str = "") -> Outcome:
     """The usual sentence for a bounded total: met, or over / under by how much."""
     fraction = closeness(b, value)
@@ -92,7 +94,7 @@ def _bounded(what: str, value: int, b: Bound, fmt: Callable[[int], str] = "{:,}"
 
 
 def _largest(layers: tuple[LayerRecord, ...], figure: Callable[[LayerRecord], int], total: int,
-             unit: str, fmt: Callable[[int], str] = "{:,}".format) -> str:
+             unit: str, fmt: Callable[[float], str] = number) -> str:
     """Where most of a total is: the layer a smaller design saves most in."""
     top = max(layers, key=figure)
     share = f" ({100 * figure(top) / total:.0f}%)" if total else ""
@@ -138,9 +140,14 @@ def macs(b: Bound, f: Facts) -> Outcome:
 def activation_memory(b: Bound, f: Facts) -> Outcome:
     total = f.net.memory().activations  # bytes per sample, float32
     over = b.max is not None and total > b.max
-    hint = _largest(f.layers, lambda r: DTYPES["float32"] * r.activations, total,
-                    " of output", human) if over else ""
-    return _bounded("activation memory per sample (float32):", total, b, human, hint)
+    size = DTYPES["float32"]
+    hint = _largest(f.layers, lambda r: size * r.activations, total, " of output",
+                    _bytes) if over else ""
+    return _bounded("activation memory per sample (float32):", total, b, _bytes, hint)
+
+
+def _bytes(n: float) -> str:
+    return human(int(n))
 
 
 def layer_count(b: Bound, f: Facts) -> Outcome:

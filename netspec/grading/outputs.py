@@ -42,8 +42,10 @@ def points(x: float) -> str:
 # --- text ------------------------------------------------------------------------------------
 
 def text(batch: Batch) -> Iterator[str]:
-    out = [f"{batch.assignment or 'netspec grade'} ({batch.rubric}: {len(batch.criteria)} "
-           f"criteria, {points(batch.max_score)} points)", ""]
+    n = len(batch.criteria)
+    out = [f"{batch.assignment or 'netspec grade'} ({batch.rubric}: {n} criteri"
+           f"{'on' if n == 1 else 'a'}, {points(batch.max_score)} point"
+           f"{'' if batch.max_score == 1 else 's'})", ""]
     width = max(len(f"{points(g.score)}/{points(g.max_score)}") for g in batch.grades)
     for g in batch.grades:
         out.append(f"  {points(g.score) + '/' + points(g.max_score):>{width}}  {g.path}"

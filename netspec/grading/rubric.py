@@ -21,7 +21,7 @@ from ..graph.builder import MAX_LAYERS
 from ..layers import KINDS, did_you_mean
 from ..layers.base import COMMON
 from ..reading.messages import INVALID_VALUE, MISSING_SETTING, UNKNOWN_KEY, translate
-from ..reading.source import MAX_BYTES, Document, load_text, read_file
+from ..reading.source import EMPTY, MAX_BYTES, NOT_A_MAPPING, Document, load_text, read_file
 
 _CRITERION = "criteria:\n  - {check}\n    points: 1\n"
 UNKNOWN_RUBRIC_KEY = declare(
@@ -95,6 +95,9 @@ CHECKS: dict[str, tuple[str, bool]] = {
 }
 
 Points = Annotated[float, Constrain(strict=True, ge=0, le=1_000_000)]
+Number = Annotated[float, Constrain(strict=True, allow_inf_nan=False)]
+Path_ = Annotated[str, Constrain(min_length=1, max_length=4096)]  # a constrained str: messages
+# name a union of it and a mapping as one setting (a plain str's union tag reads as a key)
 KindName = Annotated[str, Constrain(max_length=64)]
 Kinds = KindName | Annotated[list[KindName], Constrain(min_length=1)]
 Shape = Annotated[list[Size], Constrain(min_length=1, max_length=4)]
@@ -113,10 +116,12 @@ class KindCount(Bound):
     kind: Kinds = setting(doc="a layer kind, or a list of kinds counted together")
 
 
-class SettingBound(Bound):
+class SettingBound(SpecModel):
     """A bound on a setting of every layer of a kind: every number in it (each axis of a
-    per-axis setting) must lie within."""
+    per-axis setting) must lie within. Its bounds are numbers (a dropout rate), not counts."""
 
+    min: Number | None = setting(default=None, doc="at least this")
+    max: Number | None = setting(default=None, doc="at most this")
     kind: Kinds = setting(doc="a layer kind, or a list of kinds")
     # last: from here on, `setting` in this class body is this field, no longer the function
     setting: KindName = setting(doc="the setting, as a spec writes it (units, kernel, filters)")
@@ -186,7 +191,7 @@ class Rubric(SpecModel):
     """An assignment's rubric: what a submitted spec is scored by, criterion by criterion."""
 
     assignment: str | None = setting(default=None, doc="the assignment's title, for reports")
-    reference: str | dict[str, Any] | None = setting(
+    reference: Path_ | dict[str, Any] | None = setting(
         default=None, doc="a reference solution: a spec file (relative to the rubric) or a "
         "spec written inline; every submission is compared with it")
     invalid: Points = setting(
@@ -222,7 +227,20 @@ _SCHEMA_CODES = {UNKNOWN_KEY: UNKNOWN_RUBRIC_KEY, MISSING_SETTING: MISSING_RUBRI
 def read_rubric(path: str) -> RubricFile:
     """The rubric at ``path``, read with the bounded loading specs have; SpecError with every
     problem found."""
-    return parse_rubric(load_text(read_file(path), path))
+    try:
+        doc = load_text(read_file(path), path)
+    except SpecError as e:
+        raise SpecError([_as_rubric(d) for d in e.diagnostics]) from None
+    return parse_rubric(doc)
+
+
+def _as_rubric(d: Diagnostic) -> Diagnostic:
+    """The reader's words for an empty file or one that is not a mapping, said of a rubric."""
+    if d.code not in (EMPTY, NOT_A_MAPPING):
+        return d
+    said = "the rubric is empty" if d.code == EMPTY else d.message.replace("a spec", "a rubric")
+    return d._replace(message=said, hint="a rubric is a mapping with at least `criteria:` "
+                      "(docs/grading.md)")
 
 
 def parse_rubric(doc: Document) -> RubricFile:
@@ -283,7 +301,7 @@ def _check_criterion(doc: Document, path: tuple, c: Criterion) -> list[Diagnosti
         if kind not in KINDS:
             found.append(_located(doc, kpath, f"unknown layer kind '{kind}'", UNKNOWN_RUBRIC_KIND,
                                   did_you_mean(kind, KINDS) or "`netspec kinds` lists them"))
-    if isinstance(value, Bound):
+    if isinstance(value, (Bound, SettingBound)):
         found += _check_bound(doc, where, value)
     if isinstance(value, SettingBound):
         found += _check_setting(doc, where, value)
@@ -306,13 +324,14 @@ def _kinds_named(key: str, value: Any, where: tuple) -> list[tuple[str, tuple]]:
     return []
 
 
-def _check_bound(doc: Document, where: tuple, b: Bound) -> list[Diagnostic]:
+def _check_bound(doc: Document, where: tuple, b: Bound | SettingBound) -> list[Diagnostic]:
     if b.min is None and b.max is None:
         return [_located(doc, where, "a bound needs `min:`, `max:` or both", BAD_BOUND,
                          "e.g. {max: 100000}")]
     if b.min is not None and b.max is not None and b.min > b.max:
-        return [_located(doc, where + ("min",), f"min {b.min:,} is above max {b.max:,}: no "
-                         "network meets this bound", BAD_BOUND, "swap them")]
+        return [_located(doc, where + ("min",), f"min {number(b.min)} is above max "
+                         f"{number(b.max)}: no network meets this bound", BAD_BOUND,
+                         "swap them")]
     return []
 
 
@@ -349,6 +368,11 @@ def _located(doc: Document, path: tuple, message: str, code: str, hint: str | No
              at_key: bool = False) -> Diagnostic:
     where = doc.where_key(path) if at_key else doc.where(path)
     return Diagnostic("error", message, where, hint=hint, code=code)
+
+
+def number(value: float) -> str:
+    """1,000 and 0.5: whole numbers without a decimal point."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
 
 def as_list(value: str | list[str] | None) -> list[str]:

@@ -140,3 +140,14 @@ def test_following_the_receptive_field_advice_reaches_it(tmp_path, before, wante
     assert field_at(before + [CONV3] * (convs - 1) + [target("last")], "last") < wanted
     pool_reaches = field_at(before + [POOL, target("last")], "last") >= wanted
     assert ("pool" in advice.split(" before ")[0]) == pool_reaches, advice
+
+
+def test_a_setting_bound_takes_numbers_and_a_bound_of_zero_scales_to_nothing(tmp_path):
+    net = "input: [4]\nlayers:\n  - dropout: 0.3\n  - leaky_relu: 0.2\n  - dense: 2\n"
+    rate = grade("setting: {kind: dropout, setting: rate, max: 0.25}", net, tmp_path,
+                 scoring="proportional")
+    assert rate.feedback == ("layer 1 'dropout1' has rate 0.3: the assignment asks for dropout "
+                             "rate at most 0.25") and rate.score == round(4 * 0.25 / 0.3, 2)
+    slope = grade("setting: {kind: leaky_relu, setting: negative_slope, max: 0}", net,
+                  tmp_path, scoring="proportional")
+    assert slope.score == 0 and not slope.passed

@@ -125,3 +125,21 @@ def test_the_spec_format_names_a_nested_missing_setting_too(tmp_path):
     with pytest.raises(SpecError) as e:
         netspec.load("input: [1, 8]\nblocks:\n  a: {params: {}}\nlayers: [relu]\n")
     assert e.value.diagnostics[0].message == "blocks.a of the spec needs 'layers'"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "rubric.yaml:1:1: error[NS105]: the rubric is empty\n"
+         "  hint: a rubric is a mapping with at least `criteria:` (docs/grading.md)"),
+    ("- params\n", "rubric.yaml:1:1: error[NS106]: a rubric must be a YAML mapping, not a list"),
+    ("criteria: [params]\n", "rubric.yaml:1:12: error[NS703]: criteria[0] should be a mapping "
+                             "(key: value) (got 'params')"),
+    ("reference: [1]\ncriteria: [{params: {max: 1}}]\n",
+     "rubric.yaml:1:12: error[NS703]: reference should be a valid string or should be a valid "
+     "dictionary (got [1])"),
+])
+def test_a_file_that_is_no_rubric_is_said_to_be_one(tmp_path, text, expected):
+    (tmp_path / "rubric.yaml").write_text(text)
+    with pytest.raises(SpecError) as e:
+        read_rubric(str(tmp_path / "rubric.yaml"))
+    (found,) = [d.format() for d in e.value.diagnostics]
+    assert found.replace(str(tmp_path) + "/", "").startswith(expected), found
