@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 from itertools import zip_longest
+from typing import NamedTuple
 
 from ..analysis import CheckedNetwork, LayerRecord
 from ..core.shapes import shape_text
@@ -12,12 +13,28 @@ from ..reports.summary import human
 from .results import Diff, DiffRow, LayerLine
 
 MAX_ROWS = 200  # a hostile 2,000-layer submission gets a readable diff, not a book
+FIGURES = ("output", "layers", "parameters", "MACs", "activation memory",
+           "receptive field at the output")
 
 
-def diff(net: CheckedNetwork, reference: CheckedNetwork, reference_file: str) -> Diff:
-    ours, theirs = [_line(r) for r in net.layers], [_line(r) for r in reference.layers]
-    matcher = SequenceMatcher(None, [x.kind for x in ours], [x.kind for x in theirs],
-                              autojunk=False)
+class Reference(NamedTuple):
+    """The reference solution as every diff reads it: worked out once per rubric."""
+
+    file: str
+    lines: tuple[LayerLine, ...]
+    kinds: tuple[str, ...]
+    figures: tuple[str, ...]
+
+    @classmethod
+    def of(cls, net: CheckedNetwork, file: str) -> Reference:
+        lines = tuple(_line(r) for r in net.layers)
+        return cls(file, lines, tuple(x.kind for x in lines), figures(net))
+
+
+def diff(net: CheckedNetwork, reference: Reference) -> Diff:
+    ours = [_line(r) for r in net.layers]
+    theirs = reference.lines
+    matcher = SequenceMatcher(None, [x.kind for x in ours], reference.kinds, autojunk=False)
     rows: list[DiffRow] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         for a, b in zip_longest(ours[i1:i2], theirs[j1:j2]):
@@ -26,20 +43,16 @@ def diff(net: CheckedNetwork, reference: CheckedNetwork, reference_file: str) ->
             else:
                 mark = "+" if b is None else "-"
             rows.append(DiffRow(mark, a, b))
-    return Diff(reference_file, tuple(rows[:MAX_ROWS]), max(0, len(rows) - MAX_ROWS),
-                totals(net, reference))
+    return Diff(reference.file, tuple(rows[:MAX_ROWS]), max(0, len(rows) - MAX_ROWS),
+                tuple(zip(FIGURES, figures(net), reference.figures)))
 
 
-def totals(net: CheckedNetwork, reference: CheckedNetwork) -> tuple[tuple[str, str, str], ...]:
-    def figures(a: CheckedNetwork) -> list[str]:
-        last = a.layers[-1]
-        return [shape_text(a.output_shape), f"{len(a.layers):,}", f"{a.total_params:,}",
-                f"{a.total_macs:,}", human(a.memory().activations),
-                shape_text(last.receptive_field) if last.receptive_field else "-"]
-
-    names = ("output", "layers", "parameters", "MACs", "activation memory",
-             "receptive field at the output")
-    return tuple(zip(names, figures(net), figures(reference)))
+def figures(net: CheckedNetwork) -> tuple[str, ...]:
+    """The totals the diff shows, in the order of FIGURES."""
+    last = net.layers[-1]
+    return (shape_text(net.output_shape), f"{len(net.layers):,}", f"{net.total_params:,}",
+            f"{net.total_macs:,}", human(net.memory().activations),
+            shape_text(last.receptive_field) if last.receptive_field else "-")
 
 
 def _line(r: LayerRecord) -> LayerLine:

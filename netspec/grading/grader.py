@@ -13,9 +13,9 @@ from ..core.errors import Diagnostic, SpecError
 from ..reading.source import load_text
 from .copies import fingerprint
 from .criteria import evaluate
-from .diff import diff
+from .diff import Reference, diff
 from .results import CriterionResult, Grade
-from .rubric import RubricFile, parse_rubric, read_rubric, reference_document
+from .rubric import RubricFile, number, parse_rubric, read_rubric, reference_document
 from .submission import check_submission
 
 _REFERENCE = ("reference:\n  input: [1, 28, 28]\n  layers:\n{layers}criteria:\n"
@@ -46,8 +46,9 @@ class Grader:
     def __init__(self, rubric: RubricFile, reference: CheckedNetwork | None = None,
                  reference_file: str | None = None):
         self.rubric = rubric
-        self.reference = reference
         self.reference_file = reference_file
+        self.reference = Reference.of(reference, reference_file or rubric.file) \
+            if reference is not None else None
 
     @classmethod
     def load(cls, path: str) -> Grader:
@@ -92,8 +93,7 @@ class Grader:
         results = evaluate(self.rubric, checked.net)
         return Grade(path, round(sum(r.score for r in results), 2), self.max_score, True,
                      results, checked.diagnostics, checked.ignored_expect, summary(checked.net),
-                     diff(checked.net, self.reference, self.reference_file or "")
-                     if self.reference is not None else None, mark,
+                     diff(checked.net, self.reference) if self.reference else None, mark,
                      time.perf_counter() - start)
 
     def failed(self, path: str, message: str, code: str, start: float | None = None) -> Grade:
@@ -132,10 +132,11 @@ def _reference(rubric: RubricFile) -> tuple[CheckedNetwork | None, str | None]:
 
 def _reference_fails(rubric: RubricFile, file: str | None,
                      missed: list[CriterionResult]) -> Diagnostic:
-    got = sum(r.points for r in missed)
+    lost = sum(r.points for r in missed)
     return Diagnostic(
         "error", f"the reference solution ({file}) misses {len(missed)} of the rubric's "
-        f"criteria, {got:g} of {rubric.max_score:g} points",
+        f"{len(rubric.names)} criteria, worth {number(lost)} of its {number(rubric.max_score)} "
+        "points",
         rubric.doc.where_key(("reference",)),
         details=tuple(f"{r.name}: {r.feedback}" for r in missed),
         hint="a criterion is wrong, or the solution is", code=REFERENCE_FAILS)

@@ -64,8 +64,8 @@ def problems(text: str) -> list[str]:
      "r.yaml:1:1: error[NS711]: the reference solution does not check"),
     ("reference:\n  input: [1, 8, 8]\n  layers: [flatten, {dense: 10}]\ncriteria:\n"
      "  - count: {kind: conv, min: 1}\n",
-     "r.yaml:1:1: error[NS712]: the reference solution (r.yaml) misses 1 of the rubric's "
-     "criteria, 1 of 1 points\n  conv count: conv layers: 0, under the assignment's 1"),
+     "r.yaml:1:1: error[NS712]: the reference solution (r.yaml) misses 1 of the rubric's 1 "
+     "criteria, worth 1 of its 1 points\n  conv count: conv layers: 0, under the assignment's 1"),
 ])
 def test_each_mistake_is_located_with_its_code(text, expected):
     found = problems(text)
