@@ -42,12 +42,12 @@ IN_PROCESS_BELOW = 32
 
 def expand(paths: list[str]) -> tuple[list[str], list[str]]:
     """The submissions the paths name: a file as given, a folder's .yaml/.yml files (at any
-    depth, sorted; links are not followed into folders), each file once. Also the folders in
-    which none was found, for a warning."""
+    depth, sorted; links inside it are not followed into folders), each file once. Also the
+    folders in which none was found, for a warning."""
     found: dict[str, None] = {}
     empty = []
     for given in paths:
-        if not os.path.isdir(given) or os.path.islink(given):
+        if not os.path.isdir(given):
             found.setdefault(given, None)
             continue
         inside = sorted(_spec_files(given))
@@ -87,8 +87,9 @@ class _Timeout(BaseException):
 def grade_here(grader: Grader, path: str) -> Grade:
     """Grade in this process, stopped by an interval timer at the rubric's time cap."""
     seconds = grader.rubric.limits.seconds
-    if threading.current_thread() is not threading.main_thread():
-        return grader.grade(path)  # timers signal the main thread only
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        return grader.grade(path)  # timers signal the main thread only, and not on Windows
 
     def stop(signum: int, frame: Any) -> None:
         raise _Timeout

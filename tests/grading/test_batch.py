@@ -144,6 +144,9 @@ def test_folders_expand_to_their_specs_once_and_files_stay_as_given(tmp_path):
     for name in ("b/x.yaml", "b/deep/y.YML", "a.yaml"):
         (tmp_path / name).write_text(GOOD)
     (tmp_path / "empty").mkdir()
-    paths, empty = expand(["b", "a.yaml", "b/x.yaml", "missing.yaml", "empty"])
-    assert paths == ["b/deep/y.YML", "b/x.yaml", "a.yaml", "missing.yaml"]
+    os.symlink("b", "latest")  # the instructor's own link to a folder is followed
+    os.symlink("../b", "b/deep/loop")  # a student's link inside a folder is not
+    paths, empty = expand(["b", "a.yaml", "b/x.yaml", "missing.yaml", "empty", "latest"])
+    assert paths == ["b/deep/y.YML", "b/x.yaml", "a.yaml", "missing.yaml",
+                     "latest/deep/y.YML", "latest/x.yaml"]
     assert empty == ["empty"]
