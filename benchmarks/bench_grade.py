@@ -10,9 +10,9 @@ YAML, a misspelt setting, a kernel larger than its input) and one in fifty is a 
 an earlier one. So the grader meets every path: valid, over budget, failing criteria, invalid.
 
 Timed from spawn to exit, alternating, median of N: `netspec grade` with its default jobs (the
-CPU count; worker processes for a batch this size), the same with `--jobs 1` (in this process,
-informational: what the workers save), and `netspec check -q` of the 1,000 files; with the CPU
-time each used, which the machine's other processes do not inflate. Memory: the peak resident
+cores the load average leaves free), with `--jobs 1` (in one process) and with as many jobs as
+cores (worker processes), and `netspec check -q` of the 1,000 files; with the CPU time each
+used, which the machine's other processes inflate less than the wall time. Memory: the peak resident
 size of the grading processes (the largest of the parent and its workers) for 250 and for
 1,000 submissions, which may grow with the batch by what the grades it keeps take, and no more.
 """
@@ -124,8 +124,9 @@ def peak_rss(cmd: list[str]) -> int:
 
 
 def grade_size(paths: list[str]) -> float:
-    """The memory one grade holds (its feedback, diagnostics and diff), in KiB: what grading
-    these files in this process keeps allocated, per file (tracemalloc)."""
+    """The memory one grade holds (its feedback, diagnostics and diff), in KiB, as the parent
+    holds it when a worker sent it: allocated per grade unpickled (tracemalloc)."""
+    import pickle
     import tracemalloc
 
     from netspec.grading import Grader
@@ -133,9 +134,10 @@ def grade_size(paths: list[str]) -> float:
     grader = Grader.load(str(RUBRIC))
     for path in paths[:20]:  # validators built, caches warm
         grader.grade(path)
+    grades = [pickle.dumps(grader.grade(path)) for path in paths]
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    kept = [grader.grade(path) for path in paths]
+    kept = [pickle.loads(g) for g in grades]  # as the parent holds it, sent by a worker
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held / len(kept) / 1024
@@ -150,18 +152,23 @@ def run(opts) -> Result:
         n = SIZES[-1]
         grade = [*NETSPEC, "grade", str(RUBRIC), str(folders[n]), "--format", "csv", "-o", out]
         count = runs(opts, 3, 1)
-        cpu: dict[str, list[float]] = {"grade": [], "here": [], "check": []}
-        times = interleaved({
-            "grade": _spawn(grade, cpu["grade"]),
-            "here": _spawn([*grade, "--jobs", "1"], cpu["here"]),
-            "check": _spawn([*NETSPEC, "check", "-q", *files[n]], cpu["check"])}, count)
-        t, here, check = (median(times[k]) for k in ("grade", "here", "check"))
-        res.rows.append(Row(f"grade {n:,} submissions, {os.cpu_count()} jobs (median of "
-                            f"{count}) vs check", t, check, f"< {fmt_time(TARGET)}", t < TARGET))
+        cores = str(os.cpu_count() or 1)
+        commands = {"grade": grade, "here": [*grade, "--jobs", "1"],
+                    "workers": [*grade, "--jobs", cores],
+                    "check": [*NETSPEC, "check", "-q", *files[n]]}
+        cpu: dict[str, list[float]] = {k: [] for k in commands}
+        times = interleaved({k: _spawn(cmd, cpu[k]) for k, cmd in commands.items()}, count)
+        t, here, workers, check = (median(times[k]) for k in commands)
+        res.rows.append(Row(f"grade {n:,} submissions, default jobs (median of {count}) vs "
+                            "check", t, check, f"< {fmt_time(TARGET)}", t < TARGET))
         res.rows.append(Row("  grade --jobs 1 (in one process) vs check", here, check))
-        c_grade, c_here, c_check = (median(cpu[k][-count:]) for k in ("grade", "here", "check"))
-        res.rows.append(Row("  CPU time: grade (all its processes) vs check", c_grade, c_check))
+        res.rows.append(Row(f"  grade --jobs {cores} (worker processes) vs check", workers,
+                            check))
+        c_here, c_workers, c_check = (median(cpu[k][-count:]) for k in ("here", "workers",
+                                                                         "check"))
         res.rows.append(Row("  CPU time: grade --jobs 1 vs check", c_here, c_check))
+        res.rows.append(Row(f"  CPU time: grade --jobs {cores} (all its processes) vs check",
+                            c_workers, c_check))
         rows = Path(out).read_text().splitlines()
         invalid = sum(line.split(",")[3] == "no" for line in rows[1:])
         peaks = {size: peak_rss([*NETSPEC, "grade", str(RUBRIC), str(folders[size]),
@@ -174,11 +181,12 @@ def run(opts) -> Result:
     res.rows.append(Row("  growth per extra submission vs what a grade holds", growth, held,
                         f"<= {TARGET_MEMORY:.2f}x", growth <= TARGET_MEMORY * held,
                         measured_text=f"{growth:.1f} KiB", baseline_text=f"{held:.1f} KiB"))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     res.notes += [
-        f"runs: grade {spread(times['grade'])}, --jobs 1 {spread(times['here'])}, "
-        f"check {spread(times['check'])}",
-        f"on an idle machine, {os.cpu_count()} workers would take about the CPU time over "
-        f"{os.cpu_count()}: {fmt_time(c_grade / (os.cpu_count() or 1))} against "
+        f"runs: grade {spread(times['grade'])}, --jobs 1 {spread(times['here'])}, --jobs "
+        f"{cores} {spread(times['workers'])}, check {spread(times['check'])}",
+        f"load average {load:.1f} on {cores} cores; on idle cores, {cores} workers take about "
+        f"their CPU time over {cores}: {fmt_time(c_workers / int(cores))}, against "
         f"{fmt_time(c_here)} in one process",
         f"per submission: grade {fmt_time(t / n)}, --jobs 1 {fmt_time(here / n)}, "
         f"check {fmt_time(check / n)}",

@@ -28,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "or gradescope (results.json, for one submission)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("--jobs", type=_jobs, default=None,
-                   help="worker processes (default: the CPU count; small batches are graded "
-                        "in this process, which is faster)")
+                   help="worker processes (default: the CPU count less the load average; "
+                        "small batches are graded in this process, which is faster)")
 
 
 def run(args: argparse.Namespace) -> int:
