@@ -15,7 +15,7 @@ from .core.errors import SpecError, UsageError
 
 # Subcommand modules; heavy libraries load inside their `run`.
 COMMANDS = ("check", "report", "schema", "kinds", "compile", "train", "export", "diagram",
-            "explain", "solve", "visualize")
+            "explain", "solve", "visualize", "grade")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 def explain(word: str, fmt: str) -> int:
     """The index entry of one code, or (``all``) the whole index: Markdown as text, a list of
     the codes as JSON."""
+    from .. import grading  # noqa: F401  (declares the rubric codes, NS7xx)
     from ..reports.code_index import explain, index_markdown
 
     if word == "all":
