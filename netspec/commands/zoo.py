@@ -37,24 +37,26 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not entries:
         raise UsageError("this installation of netspec has no zoo (its specs/ and examples/)")
-    width = max(map(len, entries))
-    for name, path in entries.items():
-        print(_line(name, path, width))
+    rows = [_row(name, path) for name, path in entries.items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        head = "  ".join([row[0].ljust(widths[0]), row[1].rjust(widths[1]),
+                          row[2].ljust(widths[2])])
+        room = WIDTH - len(head) - 2
+        about = textwrap.shorten(row[3], room, placeholder="...") if room > 10 else ""
+        print(f"{head}  {about}".rstrip())
     return 0
 
 
-def _line(name: str, path: Path, width: int) -> str:
-    """``vgg16  138,357,544 params  3x224x224 -> 1000  VGG-16 (configuration D), ...``"""
+def _row(name: str, path: Path) -> tuple[str, str, str, str]:
+    """``vgg16``, ``138,357,544 params``, ``3x224x224 -> 1000``, what it is."""
     try:
         a = load_analysis(str(path), show_warnings=False)
-        figures = (f"{a.total_params:>14,} params  {_shape(a.input_shape)} -> "
-                   f"{_shape(a.output_shape)}")
+        params, shapes = f"{a.total_params:,} params", (
+            f"{_shape(a.input_shape)} -> {_shape(a.output_shape)}")
     except SpecError:
-        figures = "(invalid)"
-    head = f"{name:<{width}}  {path.parent.name:<8}  {figures}"
-    about = _about(path)
-    room = WIDTH - len(head) - 2
-    return f"{head}  {textwrap.shorten(about, room, placeholder='...')}" if room > 10 else head
+        params, shapes = "(invalid)", ""
+    return name, params, shapes, _about(path)
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -68,8 +70,7 @@ def _about(path: Path) -> str:
         if not line.startswith("#"):
             break
         lines.append(line.lstrip("# ").strip())
-    text = " ".join(lines)
-    return re.split(r"(?<=[.:])\s", text, maxsplit=1)[0].rstrip(".:")
+    return re.split(r"(?<=\.)\s", " ".join(lines), maxsplit=1)[0].rstrip(".")
 
 
 def _complete(prefix: str, **_: Any) -> list[str]:
