@@ -11,6 +11,7 @@ from ..backends.diagram import RANKDIRS, SUFFIXES, diagram
 from .common import add_spec, add_strict, load_analysis, output_path
 
 HELP = "draw the network as a Graphviz diagram (.dot, .svg, .png, .pdf)"
+EXAMPLES = "  netspec diagram lenet5 -o lenet5.png --rankdir LR     # the suffix picks the format"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

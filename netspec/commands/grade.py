@@ -17,6 +17,10 @@ from ..grading import FORMATS, Grader, default_jobs, expand, grade_batch, render
 from .common import check_writable
 
 HELP = "grade submitted specs against a rubric (feedback, gradebook, Gradescope)"
+EXAMPLES = """\
+  netspec grade examples/grading/rubric.yaml submissions/            # a line each, feedback
+  netspec grade rubric.yaml submissions/ --format csv -o grades.csv   # a gradebook
+  netspec grade rubric.yaml submission.yaml --format gradescope -o results.json"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", int, float)
 HELP = "train the compiled model (default data: scikit-learn's digits) and report test accuracy"
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
+EXAMPLES = "  netspec train lenet5 --epochs 5 -o lenet5.pt    # digits by default; --data my.npz"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
