@@ -18,11 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis import CheckedNetwork, build_network
 from .analysis import analyze as _analyze
+from .core.errors import UsageError
+from .core.shapes import shape_text
 from .graph.network import Network
+from .reading import zoo
 from .reading.source import load_text, read_file
-from .reports import as_dict, render
+from .reports import FORMATS, as_dict, notebook_html, render
 
 if TYPE_CHECKING:
+    import pandas
     from torch import nn
 
     from .backends.diagram import Diagram
@@ -32,7 +36,8 @@ if TYPE_CHECKING:
 
 class Analysis(CheckedNetwork):
     """What :func:`analyze` returns: the checked network's figures (layers, totals, warnings,
-    memory) and its views. In a notebook it shows as an HTML table; ``str()`` is the text table.
+    memory) and its views. ``repr()`` is one line, ``str()`` the text table; in a notebook it
+    shows as an HTML table.
     """
 
     @classmethod
@@ -40,28 +45,72 @@ class Analysis(CheckedNetwork):
         return cls(**{f.name: getattr(checked, f.name) for f in dataclasses.fields(checked)})
 
     def report(self, format: str = "table", batch: int = 1, dtype: str = "float32",
-               depth: int | None = None) -> str:
-        """The report in one of ``netspec.reports.FORMATS``, as ``netspec report`` prints it."""
-        return render(self, format, batch, dtype, depth)
+               depth: int | None = None, *, diagram: bool = True) -> str:
+        """The report in one of ``netspec.reports.FORMATS`` (table, markdown, json, csv, html),
+        as ``netspec report`` writes it: ``depth=1`` shows each top-level block or group as one
+        row. The HTML page embeds the diagram when graphviz and its ``dot`` can draw it
+        (``diagram=False`` leaves it out)."""
+        if format not in FORMATS:
+            raise UsageError(f"unknown report format {format!r}; one of {', '.join(FORMATS)}")
+        if format != "html":
+            return render(self, format, batch, dtype, depth)
+        from . import __version__
+
+        svg = self._diagram_svg() if diagram else None
+        return render(self, "html", batch, dtype, depth, diagram_svg=svg, version=__version__)
+
+    def _diagram_svg(self) -> str | None:
+        """The diagram as SVG text, or None where graphviz or its ``dot`` is missing."""
+        from .backends.diagram import diagram
+
+        try:
+            return diagram(self).render("svg").decode("utf-8")
+        except UsageError:
+            return None
 
     def to_dict(self, batch: int = 1, dtype: str = "float32") -> dict[str, Any]:
         """The JSON report as Python data (docs/report-json.md)."""
         return as_dict(self, batch, dtype)
 
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per layer with the JSON report's layer keys as columns (docs/report-json.md):
+        ``df.params.sum() == a.total_params``. Needs pandas (``pip install 'netspec[pandas]'``).
+        """
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Analysis.to_dataframe() needs pandas: pip install pandas, or "
+                              "pip install 'netspec[pandas]'") from None
+        records = [r.to_dict() for r in self.layers]
+        for record in records:  # shapes as tuples, as the analysis holds them
+            for key in ("inputs", "output_shape", "group", "receptive_field", "jump",
+                        "field_start"):
+                record[key] = tuple(record[key])
+        return pandas.DataFrame.from_records(records, columns=list(records[0]))
+
     def _repr_html_(self) -> str:
-        return render(self, "html")
+        return notebook_html(self)
+
+    def __repr__(self) -> str:
+        return (f"<Analysis {self.name}: {shape_text(self.input_shape)} -> "
+                f"{shape_text(self.output_shape)}, {len(self.layers)} layers, "
+                f"{self.total_params:,} params>")
 
     def __str__(self) -> str:
         return render(self, "table")
 
 
 def load(spec: str | Path, file: str | None = None) -> Network:
-    """A validated network from a spec path or YAML text. A string is text when it spans lines,
-    reads as a mapping (``{...}``, ``key: value``) or is blank, else a path; ``file`` names text in
+    """A validated network from a spec path, the name of a spec of the zoo (``"vgg16"``, when
+    no such file exists) or YAML text. A string is text when it spans lines, reads as a
+    mapping (``{...}``, ``key: value``) or is blank, else a path; ``file`` names text in
     messages (``<stdin>``)."""
     with gc_paused():
         if file is None and (isinstance(spec, Path) or not _is_yaml_text(spec)):
-            return build_network(load_text(read_file(spec), str(spec)))
+            path = Path(spec)
+            if isinstance(spec, str) and not path.exists():
+                path = zoo.find(spec) or path
+            return build_network(load_text(read_file(path), str(path)))
         return build_network(load_text(str(spec), file or "<string>"))
 
 

@@ -8,6 +8,7 @@ from ..analysis import CheckedNetwork
 from .common import add_spec, add_strict, load_analysis, output_path, write_text
 
 HELP = "write the spec as standalone PyTorch source"
+EXAMPLES = "  netspec compile specs/lenet5.yaml -o lenet5.py   # then: from lenet5 import build"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from ..core.errors import UsageError
 from .common import add_spec, add_strict, load_analysis, output_path
 
 HELP = "draw the network as a Graphviz diagram (.dot, .svg, .png, .pdf)"
+EXAMPLES = "  netspec diagram lenet5 -o lenet5.png --rankdir LR     # the suffix picks the format"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from ..api import explain
 from .common import add_spec, add_strict, check_writable, load_analysis, write_text
 
 HELP = "the worked solution: every layer's arithmetic with the numbers filled in"
+EXAMPLES = "  netspec explain lenet5 c3 --format markdown -o c3.md   # one layer, as a handout"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from ..core.errors import UsageError
 from .common import add_spec, add_strict, load_analysis, output_path
 
 HELP = "export the network to ONNX (needs torch, onnx, onnxscript)"
+EXAMPLES = "  netspec export resnet18 -o resnet18.onnx --weights model.pt   # a trained checkpoint"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -6,18 +6,23 @@ import dataclasses
 
 from ..layers import KINDS
 from ..layers.base import COMMON
+from ..reading.doc_text import summary
 
 HELP = "list the layer kinds and their settings"
+EXAMPLES = """\
+  netspec kinds                     # every kind, its settings and defaults, an example
+  netspec kinds conv                # one kind"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", nargs="?", help="show only this kind")
+    action = p.add_argument("kind", nargs="?", help="show only this kind")
+    action.completer = lambda prefix, **_: [k for k in KINDS if k.startswith(prefix)]  # type: ignore[attr-defined]
 
 
 def describe(kind: str) -> str:
     """The kind's summary, then a row per setting: name, default, what it means."""
     cls = KINDS[kind]
-    lines = [f"{kind}: {_summary(cls)}"]
+    lines = [f"{kind}: {summary(cls)}"]
     fields = sorted(dataclasses.fields(cls), key=lambda f: f.name != cls.shorthand)
     for field in fields:
         if field.name in COMMON:
@@ -31,12 +36,6 @@ def describe(kind: str) -> str:
     if cls.example:
         lines.append(f"  example: {cls.example}")
     return "\n".join(lines)
-
-
-def _summary(cls: type) -> str:
-    """The docstring's first paragraph on one line (the rest is for developers)."""
-    paragraph = (cls.__doc__ or "").strip().split("\n\n")[0]
-    return " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "`")
 
 
 def _yaml(value: object) -> str:

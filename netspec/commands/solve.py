@@ -24,6 +24,7 @@ from ..core.errors import UsageError
 from ..teaching import solve
 
 HELP = "answer the notes' exercises: output size, padding, stride, kernel, fields, parameters"
+EXAMPLES = "  netspec solve output -n 7 -f 3 -s 3 -p 1       # and the others above"
 MAX_VALUE = 10**9  # sizes, kernels, strides and counts; keeps every answer's arithmetic small
 MAX_WINDOWS = 1000
 

@@ -38,6 +38,7 @@ T = TypeVar("T", int, float)
 HELP = ("train the compiled model to classify, segment or reconstruct (default data: "
         "scikit-learn's digits, generated shapes) and report its test figure")
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
+EXAMPLES = "  netspec train lenet5 --epochs 5 -o lenet5.pt    # digits by default; --data my.npz"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from ..core.errors import UsageError
 from .common import add_spec, add_strict, load_analysis
 
 HELP = "PNGs of a trained network's filters, feature maps and Grad-CAM heatmap for an image"
+EXAMPLES = "  netspec visualize lenet5 --weights lenet5.pt --image three.png -o pictures"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -9,7 +9,8 @@ docs/diagnostics.md. The hundreds say where a code comes from:
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 STAGES = {
     1: "reading the file (YAML, encoding, limits)",
@@ -37,6 +38,10 @@ class Code(NamedTuple):
 
 
 CODES: dict[str, Code] = {}
+# How a stage's examples are checked where they are not specs (a grading rubric's codes have
+# rubrics as examples): ``check(text, file) -> diagnostics``, set by the package that reads them,
+# which the index (netspec.reports) cannot import.
+EXAMPLE_CHECKS: dict[int, Callable[[str, str], list[Any]]] = {}
 
 
 def declare(id: str, name: str, summary: str, explanation: str,

@@ -53,14 +53,15 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
             err["type"] = "extra_forbidden"
         by_setting.setdefault(_setting_path(err["loc"], data, err["type"]), []).append(err)
     by_setting = _deepest(by_setting)
-    missing = [loc[0] for loc, errs in by_setting.items() if errs[0]["type"] == "missing"]
+    missing = [loc[0] for loc, errs in by_setting.items()
+               if errs[0]["type"] == "missing" and len(loc) == 1]
     typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
              if errs[0]["type"] == "extra_forbidden" and len(loc) == 1}
     problems = []
     for loc, errs in by_setting.items():
         key = str(loc[0]) if loc else ""
         kind = errs[0]["type"]
-        if kind == "missing" and key in typos.values():
+        if kind == "missing" and len(loc) == 1 and key in typos.values():
             continue  # reported as the typo that should have named it
         if kind == "extra_forbidden" and len(loc) > 1:
             problems.append(_unknown_nested_key(loc, cls, what))
@@ -71,11 +72,7 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
             problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True,
                                     code=UNKNOWN_KEY))
         elif kind == "missing":
-            desc = field_docs(cls).get(key)
-            hint = f"give `{key}: ...` here" + (
-                f" or under `defaults: {what}:`" if defaults_hint else "")
-            problems.append(Problem(f"{what} needs '{key}'" + (f" ({desc})" if desc else ""),
-                                    loc, hint, at_item=True, code=MISSING_SETTING))
+            problems.append(_missing(loc, cls, what, defaults_hint))
         else:
             wants = " or ".join(dict.fromkeys(_wants(err) for err in errs))
             problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
@@ -91,6 +88,18 @@ def _deepest(by_setting: dict[tuple, list[Any]]) -> dict[tuple, list[Any]]:
     inner = {loc[:i] for loc in by_setting for i in range(1, len(loc))}
     return {loc: errs for loc, errs in by_setting.items()
             if loc not in inner or errs[0]["type"] in ("missing", "extra_forbidden")}
+
+
+def _missing(loc: tuple, cls: type, what: str, defaults_hint: bool) -> Problem:
+    """A required setting not given; inside a nested setting (a block under `blocks:`), named
+    with its parent and described by the nested class."""
+    key = str(loc[-1])
+    inner = _nested_class(cls, loc[:-1]) if len(loc) > 1 else cls
+    desc = field_docs(inner).get(key) if inner else None
+    owner = what if len(loc) == 1 else f"{_yaml_path(loc[:-1])} of {what}"
+    hint = f"give `{key}: ...` here" + (f" or under `defaults: {what}:`" if defaults_hint else "")
+    return Problem(f"{owner} needs '{key}'" + (f" ({desc})" if desc else ""), loc, hint,
+                   at_item=True, code=MISSING_SETTING)
 
 
 def _unknown_nested_key(loc: tuple, cls: type, what: str) -> Problem:

@@ -1,28 +1,30 @@
 """The report's formats, each a view of one checked network: the text table, Markdown, CSV,
-HTML and JSON. They format; they never compute (the figures are the analysis's)."""
+HTML and JSON. They format; they never compute (the figures are the analysis's).
+
+``SUFFIXES`` maps an output file's suffix to its format (`report -o r.json`)."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Callable, Sequence
 
 from ..analysis import CheckedNetwork
 from ..core.shapes import shape_text
+from .html import fragment, page
 from .json_report import as_dict
-from .rows import COLUMNS, CSV_COLUMNS, NUMERIC, rows, totals
+from .rows import COLUMNS, CSV_COLUMNS, NUMERIC, cell_text, rows, totals
 from .summary import CONVENTIONS, summary_lines
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
+SUFFIXES = {".txt": "table", ".md": "markdown", ".json": "json", ".csv": "csv",
+            ".html": "html", ".htm": "html"}
+Highlight = Callable[[str], str]
 
 
-def _num(v: object) -> str:
-    return f"{v:,}" if isinstance(v, int) else str(v)
-
-
-def _table(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
-    body = [[_num(v) for v in row] for row in rows(a, depth) + totals(a)]
+def _table(a: CheckedNetwork, batch: int, dtype: str, depth: int | None,
+           highlight: Highlight = str) -> str:
+    body = [[cell_text(v) for v in row] for row in rows(a, depth) + totals(a)]
     widths = [max(len(c) for c in col) for col in zip(COLUMNS, *body)]
     numeric = [c in NUMERIC for c in COLUMNS]
 
@@ -32,7 +34,7 @@ def _table(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
 
     rule = "-" * len(line(COLUMNS))
     out = [f"{a.name}: input {shape_text(a.input_shape)} -> output {shape_text(a.output_shape)}",
-           rule, line(COLUMNS), rule]
+           rule, highlight(line(COLUMNS)), rule]
     out += [line(r) for r in body[:-1]]
     out += [rule, line(body[-1]), rule]
     out += summary_lines(a, batch, dtype)
@@ -44,7 +46,7 @@ def _markdown(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> s
     out = [f"### {a.name}", "", "| " + " | ".join(COLUMNS) + " |",
            "|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|"]
     for row in rows(a, depth) + totals(a):
-        out.append("| " + " | ".join(_num(v).replace("|", "\\|") for v in row) + " |")
+        out.append("| " + " | ".join(cell_text(v).replace("|", "\\|") for v in row) + " |")
     out += [""] + [f"- {s}" for s in summary_lines(a, batch, dtype)]
     out += ["", "Conventions:"] + [f"- {c}" for c in CONVENTIONS]
     return "\n".join(out)
@@ -54,25 +56,16 @@ def _csv(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for row in rows(a, depth):
-        w.writerow(row)
+    w.writerows(rows(a, depth, subtotals=False))  # so summing a column gives the total
     return buf.getvalue()
-
-
-def _html(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:{'right' if c in NUMERIC else 'left'}'>"
-                         f"{esc(_num(v))}</td>" for c, v in zip(COLUMNS, row)) + "</tr>"
-        for row in rows(a, depth) + totals(a))
-    notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype))
-    return (f"<div class='netspec-report'><b>{esc(a.name)}</b><table><thead><tr>{head}</tr>"
-            f"</thead><tbody>{body}</tbody></table><ul>{notes}</ul></div>")
 
 
 def _json(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
     return json.dumps(as_dict(a, batch, dtype), indent=2)
+
+
+def _html(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
+    return page(a, batch, dtype, depth)
 
 
 _RENDERERS: dict[str, Callable[[CheckedNetwork, int, str, int | None], str]] = {
@@ -80,5 +73,17 @@ _RENDERERS: dict[str, Callable[[CheckedNetwork, int, str, int | None], str]] = {
 
 
 def render(a: CheckedNetwork, fmt: str = "table", batch: int = 1, dtype: str = "float32",
-           depth: int | None = None) -> str:
+           depth: int | None = None, *, highlight: Highlight | None = None,
+           diagram_svg: str | None = None, version: str = "") -> str:
+    """One format of the report. ``highlight`` styles the table's header (the command line's
+    colour); ``diagram_svg`` and ``version`` go into the HTML page."""
+    if fmt == "table" and highlight is not None:
+        return _table(a, batch, dtype, depth, highlight)
+    if fmt == "html":
+        return page(a, batch, dtype, depth, diagram_svg, version)
     return _RENDERERS[fmt](a, batch, dtype, depth)
+
+
+def notebook_html(a: CheckedNetwork) -> str:
+    """The table as a notebook shows it (a fragment, not a page)."""
+    return fragment(a, 1, "float32", None)

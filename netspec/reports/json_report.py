@@ -5,11 +5,15 @@ from __future__ import annotations
 from ..analysis import CheckedNetwork
 from .summary import CONVENTIONS
 
+# The contract's version: added keys keep it, a renamed, removed or redefined key would raise it.
+FORMAT_VERSION = 1
+
 
 def as_dict(a: CheckedNetwork, batch: int = 1, dtype: str = "float32") -> dict:
     """The JSON contract: keys are documented in docs/report-json.md and never renamed."""
     m = a.memory(batch, dtype)
     return {
+        "format_version": FORMAT_VERSION,
         "name": a.name,
         "input_shape": list(a.input_shape),
         "output_shape": list(a.output_shape),
@@ -29,3 +33,9 @@ def as_dict(a: CheckedNetwork, batch: int = 1, dtype: str = "float32") -> dict:
         "warnings": [w.to_dict() for w in a.warnings],
         "conventions": list(CONVENTIONS),
     }
+
+
+def invalid(spec: str, diagnostics: list[dict]) -> dict:
+    """The JSON report of a spec that is invalid: where each problem is, and its code."""
+    return {"format_version": FORMAT_VERSION, "spec": spec, "valid": False,
+            "diagnostics": diagnostics}

@@ -15,11 +15,12 @@ CSV_COLUMNS = ("index", "name", "layer", "output_shape", "receptive_field", "act
 NUMERIC = frozenset({"RF", "activations", "weights", "biases", "params", "MACs"})
 
 
-def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
+def rows(a: CheckedNetwork, depth: int | None = None, subtotals: bool = True) -> list[list]:
     """The table's cells as values: ints stay ints so each view can format them.
 
     Without ``depth``, every layer, and a subtotal row after each block or named group. With
     ``depth`` N, groups N levels down are shown as one row each (1: ``layer1`` of a ResNet).
+    Without ``subtotals`` (the CSV), every count column sums to the network's total.
     """
     groups = {g.name: g for g in a.groups()}
     out = [["", "input", "input", shape_text(a.input_shape), "", numel(a.input_shape), 0, 0, 0,
@@ -30,17 +31,17 @@ def rows(a: CheckedNetwork, depth: int | None = None) -> list[list]:
         if folded is not None:
             g = groups[folded]
             if g.first == r.index:
-                out.append(_group_row(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
+                out.append(group_cells(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
         else:
-            out.append([r.index, r.name, r.label, shape_text(r.output_shape),
-                        _field(r.receptive_field), r.activations, r.weights, r.biases, r.params,
-                        r.macs])
+            out.append(layer_cells(r))
+        if not subtotals:
+            continue
         following = scope_path(a.layers[i + 1]) if i + 1 < len(a.layers) else ()
         for name in reversed(path):
             if name in following or (depth is not None and groups[name].depth >= depth):
                 continue
             g = groups[name]
-            out.append(_group_row(g, "", f"= {g.name}", f"subtotal of {g.layers} layers"))
+            out.append(group_cells(g, "", f"= {g.name}", f"subtotal of {g.layers} layers"))
     return out
 
 
@@ -51,7 +52,12 @@ def fold_group(r: LayerRecord, depth: int | None) -> str | None:
     return path[depth - 1] if depth is not None and len(path) >= depth else None
 
 
-def _group_row(g: GroupRecord, index: str, name: str, label: str) -> list:
+def layer_cells(r: LayerRecord) -> list:
+    return [r.index, r.name, r.label, shape_text(r.output_shape), _field(r.receptive_field),
+            r.activations, r.weights, r.biases, r.params, r.macs]
+
+
+def group_cells(g: GroupRecord, index: str, name: str, label: str) -> list:
     return [index, name, label, shape_text(g.output_shape), _field(g.receptive_field),
             g.activations, g.weights, g.biases, g.params, g.macs]
 
@@ -63,3 +69,8 @@ def totals(a: CheckedNetwork) -> list[list]:
 
 def _field(sizes: tuple[int, ...]) -> str:
     return fmt_axes(sizes) if sizes else ""
+
+
+def cell_text(v: object) -> str:
+    """A cell as the table, Markdown and HTML show it: counts with thousands separators."""
+    return f"{v:,}" if isinstance(v, int) else str(v)

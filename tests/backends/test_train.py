@@ -65,7 +65,7 @@ def train_cli(capsys, *argv):
 
 def test_train_parser_builds_without_heavy_libraries():
     probe = ("import sys; from netspec.cli import parser; "
-             "parser().parse_args(['train', 'x.yaml', '--epochs', '3']); "
+             "parser().parse_args(['train', 'specs/lenet5.yaml', '--epochs', '3']); "
              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
              "{'torch', 'numpy', 'sklearn', 'tqdm', 'PIL'}))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)

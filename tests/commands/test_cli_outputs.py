@@ -72,7 +72,8 @@ def test_debug_is_accepted_after_the_command(capsys, monkeypatch):
 def test_a_missing_spec_with_an_existing_output_is_still_a_missing_spec(tmp_path, capsys):
     existing = tmp_path / "net.py"
     existing.write_text("# mine\n")
-    assert main(["compile", str(tmp_path / "nosuch.yaml"), "-o", str(existing)]) == 1
+    with pytest.raises(SystemExit) as e:
+        main(["compile", str(tmp_path / "nosuch.yaml"), "-o", str(existing)])
+    assert e.value.code == 2
     assert "nosuch.yaml: no such file" in capsys.readouterr().err
     assert existing.read_text() == "# mine\n"
-

@@ -8,7 +8,9 @@ from netspec.cli import main
     (["check", "specs/lenet5.yaml"], 0),
     (["check", "specs/lenet5.yaml", "examples/ragged_stride3.yaml"], 0),
     (["check", "--strict", "examples/ragged_stride3.yaml"], 1),
-    (["check", "missing.yaml"], 1),
+    (["check", "missing.yaml"], 2),  # a missing file is bad usage, in every command
+    (["check", "specs"], 2),  # a folder
+    (["report", "lenet5", "-o", "r.xyz"], 2),  # no format has that suffix
     (["check"], 2),
     (["check", "--format", "xml", "specs/lenet5.yaml"], 2),
     (["report", "specs/lenet5.yaml", "--batch", "0"], 2),

@@ -2,6 +2,8 @@
 import csv
 import io
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,7 +74,7 @@ def test_csv_rows(vgg):
     assert sum(int(r["params"]) for r in rows) == 138_357_544
 
 
-def test_markdown_and_html(vgg):
+def test_markdown_and_notebook_html(vgg):
     md = render(vgg, "markdown")
     assert "| 1 | conv1 | conv 64 3x3 /1 p1 +relu | 64x224x224 | 3 | 3,211,264 |" in md
     html = vgg._repr_html_()
@@ -97,3 +99,111 @@ def test_check_json_output(capsys):
     (result,) = json.loads(capsys.readouterr().out)
     assert result["valid"] and result["diagnostics"][0]["severity"] == "warning"
     assert result["diagnostics"][0]["line"] == 6
+
+
+# --- the CSV: per-layer rows only, so that a column sums to the total
+
+
+COUNTS = ("activations", "weights", "biases", "params", "macs")
+TOTALS = {"activations": "total_activations", "weights": "total_weights",
+          "biases": "total_biases", "params": "total_params", "macs": "total_macs"}
+ROOT = Path(__file__).resolve().parents[2]
+ZOO = sorted(ROOT.glob("specs/*.yaml")) + [ROOT / "examples" / "three_3x3.yaml"]
+
+
+@pytest.mark.parametrize("depth", [None, 1, 2])
+@pytest.mark.parametrize("path", ZOO, ids=lambda p: p.stem)
+def test_csv_columns_sum_to_the_totals(path, depth):
+    """Summing any count column over the CSV's rows gives the report's total, at any depth
+    (the subtotal rows are in the other formats only)."""
+    a = netspec.analyze(path)
+    totals = a.to_dict()
+    rows = list(csv.DictReader(io.StringIO(render(a, "csv", depth=depth))))
+    assert not any(r["name"].startswith("=") for r in rows)
+    for column in COUNTS:
+        assert sum(int(r[column]) for r in rows) == totals[TOTALS[column]], column
+
+
+def test_csv_in_pandas():
+    pandas = pytest.importorskip("pandas")
+    a = netspec.analyze("specs/resnet18.yaml")
+    df = pandas.read_csv(io.StringIO(render(a, "csv")))
+    assert df.params.sum() == 11_689_512 == a.total_params
+    assert df.macs.sum() == a.total_macs and df.activations.sum() == a.total_activations
+    assert "subtotal" not in " ".join(df.layer) and "subtotal" in render(a, "table")
+
+
+# --- the Python face: repr, str, report(), to_dataframe()
+
+
+def test_repr_is_one_line_and_str_the_table(vgg):
+    assert repr(vgg) == "<Analysis VGG-16: 3x224x224 -> 1000, 24 layers, 138,357,544 params>"
+    assert str(vgg) == vgg.report() == render(vgg, "table")
+
+
+def test_report_takes_a_format_and_a_depth(capsys):
+    a = netspec.analyze("specs/resnet18.yaml")
+    assert main(["report", "specs/resnet18.yaml", "--depth", "1", "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == a.report("markdown", depth=1) + "\n"
+    assert "| 5-18 | layer1 | 14 layers |" in a.report("markdown", depth=1)
+    with pytest.raises(netspec.api.UsageError, match="unknown report format 'xml'"):
+        a.report("xml")
+
+
+def test_to_dataframe(vgg):
+    pytest.importorskip("pandas")
+    df = vgg.to_dataframe()
+    assert list(df.columns) == list(vgg.layers[0].to_dict())
+    assert len(df) == 24 and df.params.sum() == vgg.total_params
+    assert df.loc[0, "output_shape"] == (64, 224, 224) and df.loc[0, "name"] == "conv1"
+
+
+def test_to_dataframe_without_pandas_names_the_extra(vgg, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now fails
+    with pytest.raises(ImportError, match=r"pip install 'netspec\[pandas\]'"):
+        vgg.to_dataframe()
+
+
+# --- the file's format from its suffix
+
+
+@pytest.mark.parametrize("name, argv, check", [
+    ("r.json", [], lambda t: json.loads(t)["total_params"] == 61_706),
+    ("r.csv", [], lambda t: t.startswith("index,name,layer")),
+    ("r.md", [], lambda t: t.startswith("### LeNet-5")),
+    ("r.html", [], lambda t: t.startswith("<!DOCTYPE html>")),
+    ("r.txt", [], lambda t: t.startswith("LeNet-5: input 1x32x32")),
+    ("r.json", ["--format", "csv"], lambda t: t.startswith("index,")),  # --format wins
+])
+def test_the_suffix_picks_the_format(tmp_path, name, argv, check):
+    out = tmp_path / name
+    assert main(["report", "lenet5", "-o", str(out), *argv]) == 0
+    assert check(out.read_text())
+
+
+@pytest.mark.parametrize("name", ["r.xlsx", "report"])
+def test_a_suffix_that_names_no_format_is_a_usage_error(tmp_path, capsys, name):
+    assert main(["report", "lenet5", "-o", str(tmp_path / name)]) == 2
+    assert "cannot tell the format from" in capsys.readouterr().err
+    assert not (tmp_path / name).exists()
+    assert main(["report", "lenet5", "-o", str(tmp_path / name), "--format", "csv"]) == 0
+
+
+# --- JSON: the contract's version
+
+
+def test_json_reports_carry_the_format_version(tmp_path, capsys):
+    from netspec.reports import FORMAT_VERSION
+
+    assert netspec.analyze("specs/lenet5.yaml").to_dict()["format_version"] == FORMAT_VERSION == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("input: [1, 8, 8]\nlayers:\n  - conv: {filters: 2, kernel: 9}\n")
+    assert main(["report", str(bad), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["format_version"] == FORMAT_VERSION
+
+
+def test_report_json_doc_lists_every_key():
+    """docs/report-json.md documents each top-level key the report writes."""
+    doc = (ROOT / "docs" / "report-json.md").read_text()
+    for key in netspec.analyze("specs/lenet5.yaml").to_dict():
+        assert f"`{key}`" in doc, key
