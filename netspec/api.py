@@ -143,12 +143,17 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def diagram(spec: str | Path | Network | CheckedNetwork, rankdir: str = "TB") -> Diagram:
+def diagram(spec: str | Path | Network | CheckedNetwork, rankdir: str = "TB", *,
+            depth: int | None = None, shapes: bool = True, params: bool = True,
+            wrap: int | str | None = None, dpi: int = 144) -> Diagram:
     """A Graphviz diagram of a spec (see docs/diagrams.md); in a notebook it draws itself.
-    ``.save("net.png")`` writes .dot, .svg, .png or .pdf. Needs the graphviz package."""
+    ``.save("net.png")`` writes .dot, .svg, .png or .pdf. ``depth`` folds blocks and groups
+    into one box each, ``wrap`` cuts the network into columns ("auto": to fit a 16:9 slide),
+    ``dpi`` is for PNG. Needs the graphviz package."""
     from .backends.diagram import diagram as draw
 
-    return draw(_checked(spec), rankdir)
+    return draw(_checked(spec), rankdir, depth=depth, shapes=shapes, params=params, wrap=wrap,
+                dpi=dpi)
 
 
 def compile_model(spec: str | Path | Network | CheckedNetwork) -> nn.Module:

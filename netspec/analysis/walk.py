@@ -16,6 +16,7 @@ from ..reading.source import Document
 from .checks import layer_expectations, network_expectations, unread_layers
 from .lints import design_lints
 from .result import CheckedNetwork, LayerRecord
+from .tasks import training_settings
 
 
 def build_network(doc: Document) -> Network:
@@ -73,7 +74,8 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     if strict:
         errors, warnings = errors + warnings, []
     if len(records) == len(network.nodes):  # every shape is known: check the whole network
-        errors += clashes(network.nodes, shapes) + network_expectations(network, records)
+        errors += clashes(network.nodes, shapes) + network_expectations(network, records) \
+                + training_settings(network, records)
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return CheckedNetwork(network, tuple(records), tuple(warnings))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..analysis import CheckedNetwork
 from ..core.errors import UsageError
 from . import require
-from .pytorch.plan import Step, plan
+from .pytorch.plan import plan
 from .pytorch.weights import load_weights
 
 if TYPE_CHECKING:
@@ -184,26 +184,18 @@ def _tidy(model: onnx_ir.Model) -> None:
 def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
     """Rename every node ``<layer>/<Op>`` (``_1``, ``_2`` for a layer's further ops of a kind).
 
-    torch records the module path each node came from (``name_scopes``); a layer's modules are
-    its own name and ``<name>_<suffix>`` (an explicit pad, a fused activation). The sums,
-    products and concatenations of merging layers run outside any module, in the order of the
-    plan (of the layers the output depends on: the exporter drops the others). A node made by
-    folding constants belongs to the layer that reads it."""
-    steps = plan(a)
-    owner = {path: s.name for s in steps for path, _ in s.modules}
-    merges = _merge_ops(_live(steps))
+    torch records the module path each node came from (``name_scopes``, outermost first); the
+    innermost that is one of a layer's modules (its own name, ``<name>_<suffix>`` for an
+    explicit pad or a fused activation, the ``Add``/``Multiply``/``Concat`` of a merge) names
+    the layer. A node made by folding constants belongs to the layer that reads it."""
+    owner = {path: s.name for s in plan(a) for path, _ in s.modules}
     nodes = list(model.graph)
     layer: dict[int, str] = {}
     for node in nodes:
         scopes = ast.literal_eval(node.metadata_props.get("pkg.torch.onnx.name_scopes", "[]"))
-        if len(scopes) > 2 and scopes[1] in owner:
-            layer[id(node)] = owner[scopes[1]]
-        elif len(scopes) == 2 and node.op_type in ("Add", "Mul", "Concat"):
-            name, op = next(merges, (None, None))
-            if op != node.op_type:
-                raise RuntimeError(f"ONNX node {node.name} ({node.op_type}) does not match the "
-                                   f"plan's next merge ({name}: {op})")
-            layer[id(node)] = str(name)
+        found = next((owner[s] for s in reversed(scopes) if s in owner), None)
+        if found is not None:
+            layer[id(node)] = found
     for node in reversed(nodes):
         if id(node) not in layer:
             readers = [layer.get(id(user)) for out in node.outputs for user, _ in out.uses()]
@@ -215,25 +207,6 @@ def name_nodes(model: onnx_ir.Model, a: CheckedNetwork) -> None:
             base = f"{layer[id(node)]}/{node.op_type}"
             node.name = base + (f"_{seen[base]}" if seen[base] else "")
             seen[base] += 1
-
-
-def _live(steps: list[Step]) -> list[Step]:
-    """The steps the output depends on: the exporter drops the rest (an unmerged branch), so
-    only their merges are in the graph to be matched."""
-    needed = {steps[-1].name}
-    for s in reversed(steps):
-        if s.name in needed or not needed.isdisjoint(s.parts):
-            needed.update(s.inputs)
-    return [s for s in steps if s.name in needed]
-
-
-def _merge_ops(steps: list[Step]) -> Iterator[tuple[str, str]]:
-    """The ONNX ops merging layers become, in order: a sum of k inputs is k - 1 Adds."""
-    for s in steps:
-        if s.combine in ("sum", "product"):
-            yield from [(s.name, "Add" if s.combine == "sum" else "Mul")] * (len(s.inputs) - 1)
-        elif s.combine == "cat":
-            yield s.name, "Concat"
 
 
 def _save(model: onnx_ir.Model, path: Path, opset: int) -> Exported:

@@ -59,6 +59,11 @@ def bind(name: str, block: BlockDef, args: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def literal_defaults(block: BlockDef) -> dict[str, Any]:
+    """The parameters declared with a value of their own (not ``required``, not ``$other``)."""
+    return {k: v for k, v in block.params.items() if v != REQUIRED and not _is_ref(v)}
+
+
 def _resolve_defaults(name: str, block: BlockDef, values: dict[str, Any],
                       pending: list[str]) -> None:
     """Defaults that name another parameter (``b: $a``), chains included: each waits until its

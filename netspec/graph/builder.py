@@ -27,12 +27,13 @@ from .blocks import (
     MAX_BLOCK_DEPTH,
     BindError,
     bind,
+    literal_defaults,
     substitute,
     value_sources,
 )
 from .hints import ReferenceHints
 from .module_names import RESERVED_NAME, name_problem
-from .network import INPUT, Network, Node, part_of
+from .network import INPUT, BlockUse, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
 
 SETTING_TWICE = declare(
@@ -153,7 +154,9 @@ def build(doc: Document) -> Network:
         raise BuildError(b.errors, partial)
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
-                   MappingProxyType(expect_locs), doc.where(("input",)))
+                   MappingProxyType(expect_locs), doc.where(("input",)),
+                   MappingProxyType(b.uses), spec.train,
+                   MappingProxyType({k: doc.where(("train", k)) for k in ("task", "loss")}))
 
 
 class _NetworkBuilder:
@@ -171,6 +174,7 @@ class _NetworkBuilder:
         self.scopes = Scopes()
         self.blocks: dict = {}
         self.expanding: list[str] = []  # blocks being expanded, to catch one that uses itself
+        self.uses: dict[str, BlockUse] = {}  # block instances by full name
         self.pending_input: str | None = None  # what the next layer reads, if not the last one
         # Names of layers, groups and block uses refused for an error: reading them is no error
         # of its own. `last` is the last layer's name, built or refused.
@@ -350,10 +354,12 @@ class _NetworkBuilder:
         written = self.arguments_written_at(name, path, value, args, used)
         self.written_at.update(written)
         repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
+        defaults = MappingProxyType(literal_defaults(self.blocks[name]))
         for r in range(repeat):
             local = use.get("name") if repeat == 1 else (
                 f"{use['name']}_{r + 1}" if use.get("name") else None)
-            self.expand(name, layers, local, use.get("input") if r == 0 else None, path, group)
+            self.expand(BlockUse(name, MappingProxyType(values), defaults), layers, local,
+                        use.get("input") if r == 0 else None, path, group)
         if not repeat:
             self.refused_use(name, use.get("name"))
         for key in written:
@@ -395,10 +401,12 @@ class _NetworkBuilder:
                                                           note)
         return found
 
-    def expand(self, name: str, layers: list, local: str | None, input_ref: Any, path: tuple,
-               group: tuple[str, ...]) -> None:
+    def expand(self, use: BlockUse, layers: list, local: str | None, input_ref: Any,
+               path: tuple, group: tuple[str, ...]) -> None:
+        name = use.block
         local = self.scopes.local_name(name, local)
         full = self.scopes.open_container(local)
+        self.uses[full] = use
         source = self.input_of(_as_tuple(input_ref), path)[0]
         self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
                                numbered=self.blocks[name].sequential))

@@ -23,7 +23,7 @@ RESERVED_NAME = declare(
     "NS312", "reserved-name", "a layer name that Python or PyTorch reserves",
     "Layer names become attributes of PyTorch modules, so a keyword (`class`), a name "
     "nn.Module already has (`forward`, `train`, `to`), one starting with `_`, or inside a "
-    "block a method of the container (`items`, `keys`) would break the compiled model.",
+    "block or group a method of nn.Sequential (`append`, `pop`) would break the compiled model.",
     "input: [1, 28, 28]\nlayers:\n  - relu: {name: forward}\n")
 MODULE_NAME_CLASH = declare(
     "NS316", "module-name-clash", "a layer's helper module would take another layer's name",
@@ -33,8 +33,8 @@ MODULE_NAME_CLASH = declare(
     "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, activation: relu, "
     "name: c}\n  - relu: {name: c_relu}\n")
 
-# Layers inside blocks and groups live in nn.ModuleDicts, whose methods a name would hide.
-CONTAINER_METHODS = frozenset({"clear", "items", "keys", "pop", "update", "values"})
+# A chain block or group is an nn.Sequential, whose methods a layer's name inside would hide.
+CONTAINER_METHODS = frozenset({"append", "extend", "insert", "pop"})
 # Attributes of nn.Module, and of the compiled module, that a submodule's name would shadow;
 # tests/backends/test_torch_backend.py checks this list against torch. `input` names the
 # network's input.
@@ -62,8 +62,9 @@ def name_problem(name: str) -> tuple[str, str] | None:
                 "choose another name; names starting with '_' are PyTorch's own")
     hidden = sorted(set(parts[1:]) & CONTAINER_METHODS)
     if hidden:
-        return (f"'{name}' cannot be a layer name: inside a block or group, layers live in an "
-                f"nn.ModuleDict, whose method '{hidden[0]}' it would hide", "choose another name")
+        return (f"'{name}' cannot be a layer name: inside a block or group, layers can live in "
+                f"an nn.Sequential, whose method '{hidden[0]}' it would hide",
+                "choose another name")
     return None
 
 

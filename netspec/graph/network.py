@@ -17,10 +17,20 @@ from ..core.shapes import Shape
 from ..layers.base import Layer
 
 if TYPE_CHECKING:
-    from ..reading.document import NetworkExpect
+    from ..reading.document import NetworkExpect, TrainSettings
 
 INPUT = "input"  # the name by which layers refer to the network's input
 _NO_KEYS: Mapping[str, Location] = MappingProxyType({})
+
+
+class BlockUse(NamedTuple):
+    """One use of a block: which definition, its parameters' values (defaults filled in), and
+    the definition's literal defaults. The PyTorch backend writes one class per definition,
+    whose constructor takes these values."""
+
+    block: str
+    arguments: Mapping[str, object]
+    defaults: Mapping[str, object]  # the parameters declared with a value (not required or $ref)
 
 
 class Node(NamedTuple):
@@ -66,6 +76,10 @@ class Network:
     expect: NetworkExpect | None = None
     expect_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
     input_location: Location | None = None  # where `input:` is written
+    # every block instance by its dotted name (layer1.0), in the order they start
+    blocks: Mapping[str, BlockUse] = field(default_factory=lambda: MappingProxyType({}))
+    train: TrainSettings | None = None  # `train:`, how `netspec train` trains it
+    train_locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def output(self) -> str:

@@ -78,6 +78,7 @@ class Sigmoid(_Activation):
     kind = "sigmoid"
     torch_cls = "Sigmoid"
     output_activation = True  # a probability per output; inside a network it saturates
+    independent_probabilities = True
     example = "- sigmoid"
 
 

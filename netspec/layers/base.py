@@ -123,6 +123,9 @@ class Layer(SpecModel):
     is_activation: ClassVar[bool] = False  # an element-wise activation kind (relu, softmax, ...)
     output_activation: ClassVar[bool] = False  # squashes scores to probabilities: for the output
     train_only: ClassVar[bool] = False  # acts only in training, the identity at inference
+    # each output on its own in (0, 1) (sigmoid): what binary cross-entropy compares with a
+    # target (netspec train's reconstruction, netspec.analysis.tasks)
+    independent_probabilities: ClassVar[bool] = False
 
     name: Name | None = setting(default=None, doc="layer name; default: kind + running number")
     input: Ref | list[Ref] | None = setting(

@@ -2,7 +2,7 @@
 Layer items are validated by their kinds, when the graph is built."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ..core.model import Constrain, Count, Name, Ref, Size, SpecModel, setting
 
@@ -35,6 +35,19 @@ class NetworkExpect(SpecModel):
     max_params: Count | None = setting(default=None, doc="parameter budget: at most this many")
 
 
+class TrainSettings(SpecModel):
+    """How `netspec train` trains the network, when its output's shape alone does not say
+    (checked against the output by `netspec check`, reported at its line)."""
+
+    task: Literal["classify", "segment", "reconstruct"] | None = setting(
+        default=None, doc="classify (output (classes,)), segment (per-pixel classes, output "
+                          "(classes, H, W)) or reconstruct (output = input); default: from "
+                          "the output's shape")
+    loss: Literal["cross_entropy", "mse", "bce"] | None = setting(
+        default=None, doc="cross_entropy (classify, segment); mse or bce (reconstruct; bce "
+                          "needs a sigmoid output); default: bce after a sigmoid, else mse")
+
+
 class SpecFile(SpecModel):
     """A network: its input shape (channels first, no batch axis) and its layers, in order."""
 
@@ -50,3 +63,4 @@ class SpecFile(SpecModel):
     layers: Annotated[list[Any], Constrain(min_length=1)] = setting(
         doc="layer items, in order")
     expect: NetworkExpect | None = None
+    train: TrainSettings | None = None

@@ -27,8 +27,9 @@ def rows(a: CheckedNetwork, depth: int | None = None, subtotals: bool = True) ->
             0]]
     for i, r in enumerate(a.layers):
         path = scope_path(r)
-        if depth is not None and len(path) >= depth:
-            g = groups[path[depth - 1]]
+        folded = fold_group(r, depth)
+        if folded is not None:
+            g = groups[folded]
             if g.first == r.index:
                 out.append(group_cells(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers"))
         else:
@@ -42,6 +43,13 @@ def rows(a: CheckedNetwork, depth: int | None = None, subtotals: bool = True) ->
             g = groups[name]
             out.append(group_cells(g, "", f"= {g.name}", f"subtotal of {g.layers} layers"))
     return out
+
+
+def fold_group(r: LayerRecord, depth: int | None) -> str | None:
+    """The block or group that stands for layer ``r`` in a view folded to ``depth`` (None: the
+    layer is shown itself). The report's rows and the diagram's boxes fold alike."""
+    path = scope_path(r)
+    return path[depth - 1] if depth is not None and len(path) >= depth else None
 
 
 def layer_cells(r: LayerRecord) -> list:

@@ -91,9 +91,9 @@ CASES = {
         "  - conv: {filters: 2, kernel: 3, activation: leaky_relu, name: x}\n"
         "  - conv: {filters: 2, kernel: 3, activation: relu, name: x_leaky}\n", "5:59",
         r"layer 2 'x_leaky' \(conv\): its PyTorch module would be named 'x_leaky_relu'", None),
-    "a name hides a ModuleDict method": (
-        "  - name: head\n    layers:\n      - flatten: {name: keys}\n", "6:25",
-        r"'head.keys' cannot be a layer name: .* nn.ModuleDict, whose method 'keys'", None),
+    "a name hides a Sequential method": (
+        "  - name: head\n    layers:\n      - flatten: {name: append}\n", "6:25",
+        r"'head.append' cannot be a layer name: .* nn.Sequential, whose method 'append'", None),
     "huge repeat": ("  - repeat: 10000\n    layers: [relu, relu, relu, relu, relu, relu, relu, "
                     "relu, relu, relu, relu]\n", "4:13", r"would exceed the limit of 100,000", None),
 }

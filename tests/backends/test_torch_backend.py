@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 import netspec  # noqa: E402
 from netspec.backends.pytorch.device import resolve_device  # noqa: E402
 from netspec.backends.pytorch.emit import PER_AXIS, TORCH_DEFAULTS, emit_source, family_of  # noqa: E402
-from netspec.backends.pytorch.module import build_module  # noqa: E402
+from netspec.backends.pytorch.module import Block, build_module  # noqa: E402
 from netspec.backends.pytorch.plan import class_name, plan  # noqa: E402
 from netspec.cli import main  # noqa: E402
 from netspec.core.errors import UsageError  # noqa: E402
@@ -75,9 +75,9 @@ def test_every_layer_shape_matches_pytorch_and_backward_runs(path, compiled):
         for hook in hooks:
             hook.remove()
     predicted = {name: (2, *shape) for name, shape in a.shapes.items() if name != "input"}
-    assert seen and seen == {name: predicted[name] for name in seen}
-    # layers without modules (add, concat) and a split's parts are seen through the values
-    # forward keeps
+    # every layer has a module now (a merge is an Add, Multiply or Concat), so every layer is
+    # seen; a split's parts are seen through layer_outputs
+    assert seen == {r.name: predicted[r.name] for r in a.layers}
     assert {k: tuple(v.shape) for k, v in outputs.items() if k != "input"} == predicted
     outputs[a.layers[-1].name].sum().backward()
     assert [n for n, p in model.named_parameters() if p.grad is None] == []
@@ -107,6 +107,9 @@ def test_emitted_source_is_the_same_model(path, compiled, tmp_path):
     assert {k: v.shape for k, v in emitted.state_dict().items()} == \
         {k: v.shape for k, v in model.state_dict().items()}
     emitted.load_state_dict(model.state_dict())
+    # the same modules of the same classes at the same paths: Bottleneck is Bottleneck in both
+    assert [(n, type(m).__name__) for n, m in emitted.named_modules()][1:] == \
+        [(n, type(m).__name__) for n, m in model.named_modules()][1:]
     model.eval(), emitted.eval()
     x = batch(a, 1 if path.stem in DEEP else 2)
     with torch.no_grad():
@@ -119,6 +122,17 @@ REREAD = {  # a value read again after steps that do not read it: forward must n
                             "{add: [relu1, $input]}]}}\nlayers: [res, res]",
     "branch point mid-chain": "layers: [{conv: {filters: 3, kernel: 1, name: a}}, relu, tanh, "
                               "{concat: [tanh1, a, input]}, {conv: {filters: 3, kernel: 1}}]",
+    # a group that returns two values: a layer inside it is read after it
+    "group read mid-way": "layers: [{name: g, layers: [{conv: {filters: 3, kernel: 1, name: a}},"
+                          " relu]}, {add: [g.a, g]}]",
+    # a group that reads two values from outside it
+    "group of two inputs": "layers: [{conv: {filters: 3, kernel: 1, name: a}}, relu, {name: g, "
+                           "layers: [{tanh: {name: t}}, {add: [t, a]}]}, {concat: [g, relu1]}]",
+    # numbered children in a class of its own (not a chain): reached with getattr
+    "numbered group, not a chain": "layers: [{name: g, layers: [{conv: {filters: 3, kernel: 1}}, "
+                                   "relu]}, {add: [g.0, g]}]",
+    "a merge first in a block": "blocks: {fork: {layers: [{add: [$input, $input]}, relu]}}\n"
+                                "layers: [fork, fork]",
 }
 
 
@@ -262,12 +276,14 @@ def test_the_plans_module_names_are_those_the_checker_vetted():
 
 def test_reserved_names_cover_what_pytorch_and_the_compiled_module_use():
     """The checker refuses these names (tests/test_errors.py); here they are checked against
-    the attributes that torch and CompiledNetwork really have."""
+    the attributes that torch, CompiledNetwork and the block classes really have."""
     model = build_module(netspec.analyze("input: [1, 4, 4]\nlayers:\n  - flatten\n"))
     public = {a for a in dir(model) if not a.startswith("_")} - {"flatten1"}
     assert public <= RESERVED, sorted(public - RESERVED)
-    dict_only = {a for a in dir(torch.nn.ModuleDict) if not a.startswith("_")} - set(dir(model))
-    assert dict_only <= CONTAINER_METHODS, sorted(dict_only - CONTAINER_METHODS)
+    block = {a for a in dir(Block) if not a.startswith("_")}
+    assert block <= RESERVED, sorted(block - RESERVED)
+    chain = {a for a in dir(torch.nn.Sequential) if not a.startswith("_")} - set(dir(model))
+    assert chain <= CONTAINER_METHODS, sorted(chain - CONTAINER_METHODS)
 
 
 @pytest.mark.parametrize("branch", ["x", "self", "torch"])

@@ -1,14 +1,44 @@
 """The modules netspec's kinds need and ``torch.nn`` lacks, written once.
 
 The in-memory module builds them from here (a ``TorchCall`` with ``own=True`` names one), and
-the emitted source copies their classes into the file it writes, so that it needs only torch:
-each class below is therefore self-contained, using only ``torch`` and ``nn``, and the emitter
-reads this file as text (``emit.own_sources``) without importing it.
+the emitted source copies the classes it uses into the file it writes, so that it needs only
+torch and both forms run the same code: each class below is therefore self-contained, using
+only ``torch`` and ``nn``, and the emitter reads this file as text (``emit.own_sources``)
+without importing it. The merges are modules too, so that a forward hook sees them, torchinfo
+lists them and their ONNX nodes carry their layer's name.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+
+class Add(nn.Module):
+    """The sum of its inputs, in order (a residual connection); size-1 axes broadcast."""
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Multiply(nn.Module):
+    """The product of its inputs, in order (a squeeze-and-excitation gate); size-1 axes
+    broadcast."""
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Concat(nn.Module):
+    """Its inputs joined along the channel axis (Inception's merge)."""
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(inputs, dim=1)
 
 
 class ChannelLayerNorm(nn.LayerNorm):

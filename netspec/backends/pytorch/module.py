@@ -1,13 +1,16 @@
 """Compile a spec to a real ``torch.nn.Module``.
 
-Submodules are named after the spec's layers, nested like PyTorch's own module paths
-(``layer1.0.conv1`` lives in ``ModuleDict``s), so ``state_dict`` keys are stable, readable and,
-for the zoo, torchvision's. ``forward`` runs the shared plan (:mod:`.plan`): no Python beyond
-a loop over a fixed tuple, which ``torch.compile(fullgraph=True)`` and ``torch.export`` trace.
+The module is nested as the plan's scopes are (:mod:`.plan`): a block instance is a module of
+its block's class (``Bottleneck``), a chain named group an ``nn.Sequential``, and its layers'
+modules are its children, so ``state_dict`` keys are the spec's dotted names (for the zoo,
+torchvision's), forward hooks fire on every level and ``model.layer1(x)`` runs one stage. A
+scope's forward runs its items over a fixed tuple with dict lookups, which
+``torch.compile(fullgraph=True)`` and ``torch.export`` trace.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 from typing import Any
 
 import torch
@@ -17,7 +20,7 @@ from ...analysis import CheckedNetwork
 from ...graph.network import INPUT
 from ...layers.base import TorchCall
 from . import extra_modules
-from .plan import Step, plan
+from .plan import SEQUENTIAL, Scope, Step, module_tree, reads, writes
 
 
 def build_module(a: CheckedNetwork) -> CompiledNetwork:
@@ -34,75 +37,162 @@ def build_call(call: TorchCall) -> nn.Module:
     return getattr(extra_modules if call.own else nn, call.cls)(*call.args, **call.kwargs)
 
 
-class CompiledNetwork(nn.Module):
+class _Runner(nn.Module):
+    """A module whose forward runs a scope's items: each item's modules (looked up by name on
+    every call, so a replaced submodule is the one that runs) on the values it reads."""
+
+    _inputs: tuple[str, ...]
+    _outputs: tuple[str, ...]
+    _program: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+
+    def _load(self, scope: Scope) -> None:
+        for name, module in _children(scope).items():
+            self.add_module(name, module)
+        self._inputs, self._outputs = scope.inputs, scope.outputs
+        self._program = _program(scope)
+
+    def _run(self, inputs: tuple[torch.Tensor, ...]) -> Any:
+        modules: Any = self._modules  # Module | None values for mypy; here all Modules
+        values = dict(zip(self._inputs, inputs))
+        for children, needs, results, free in self._program:
+            if children:
+                h = modules[children[0]](*[values[ref] for ref in needs])
+                for child in children[1:]:
+                    h = modules[child](h)
+            else:  # a layer that is the identity at run time
+                h = values[needs[0]]
+            if len(results) == 1:
+                values[results[0]] = h
+            else:
+                values.update(zip(results, h))
+            for name in free:  # let memory go as soon as nothing reads it
+                del values[name]
+        if len(self._outputs) == 1:
+            return values[self._outputs[0]]
+        return tuple(values[name] for name in self._outputs)
+
+
+class Block(_Runner):
+    """A block instance or a named group that is not a plain chain. Each block definition gets
+    a subclass of its own name (:func:`block_class`), so torchinfo and ``repr`` show
+    ``Bottleneck``. It takes the values it reads (usually one) and returns those later layers
+    read of it (usually its last)."""
+
+    def __init__(self, scope: Scope):
+        super().__init__()
+        self._load(scope)
+
+    def forward(self, *inputs: torch.Tensor) -> Any:
+        return self._run(inputs)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return _rebuild, (type(self).__name__, Block), self.__dict__
+
+
+class SequentialBlock(nn.Sequential):
+    """A block that is a chain of numbered children (``sequential: true``), as torchvision's
+    ``Conv2dNormActivation`` is an ``nn.Sequential``; subclassed per block like :class:`Block`."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return _rebuild, (type(self).__name__, SequentialBlock), self.__dict__
+
+
+_CLASSES: dict[tuple[str, type], type] = {}
+
+
+def block_class(name: str, base: type) -> type:
+    """The class named ``name`` (a block's, ``Bottleneck``), a subclass of ``base``; made once
+    per process. Pickling (``torch.save(model)``, ``copy.deepcopy``) finds it again by name."""
+    key = (name, base)
+    if key not in _CLASSES:
+        _CLASSES[key] = type(name, (base,), {"__doc__": base.__doc__,
+                                             "__module__": base.__module__})
+    return _CLASSES[key]
+
+
+def _rebuild(name: str, base: type) -> nn.Module:
+    cls: Any = block_class(name, base)
+    return cls.__new__(cls)
+
+
+def _build_scope(scope: Scope) -> nn.Module:
+    """A scope as its module: an inline nn.Sequential, a sequential block, or a Block."""
+    if scope.style == SEQUENTIAL:
+        children = _children(scope)
+        if scope.class_name is None:
+            return nn.Sequential(children)
+        return block_class(scope.class_name, SequentialBlock)(children)
+    assert scope.class_name is not None  # every non-inline scope has a class
+    return block_class(scope.class_name, Block)(scope)
+
+
+def _children(scope: Scope) -> OrderedDict[str, nn.Module]:
+    """The scope's child modules by their names in it, in the order they run."""
+    children: OrderedDict[str, nn.Module] = OrderedDict()
+    for item in scope.items:
+        if isinstance(item, Step):
+            for path, call in item.modules:
+                children[scope.local(path)] = build_call(call)
+        else:
+            children[scope.local(item.path)] = _build_scope(item)
+    return children
+
+
+def _program(scope: Scope) -> tuple:
+    """Per item: its child modules' names, the values it reads and writes, and the values no
+    later item of the scope reads (a value nothing reads is freed at once)."""
+    last: dict[str, int] = {}
+    for k, item in enumerate(scope.items):
+        for ref in reads(item):
+            last[ref] = k
+    program = []
+    for k, item in enumerate(scope.items):
+        names = (tuple(scope.local(p) for p, _ in item.modules) if isinstance(item, Step)
+                 else (scope.local(item.path),))
+        done = [ref for ref in dict.fromkeys(reads(item)) if last[ref] == k]
+        done += [w for w in writes(item) if w not in last]
+        program.append((names, reads(item), writes(item),
+                        tuple(v for v in done if v not in scope.outputs)))
+    return tuple(program)
+
+
+class CompiledNetwork(_Runner):
     """A spec's network. ``layer_outputs(x)`` gives every layer's output, for inspection."""
 
     def __init__(self, analysis: CheckedNetwork):
         super().__init__()
         self.spec_name = analysis.name
         self.input_shape = tuple(analysis.input_shape)
-        steps = plan(analysis)
-        for step in steps:
-            for path, call in step.modules:
-                self._attach(path, build_call(call))
-        # Paths, not the modules themselves: a submodule replaced after building (a new
-        # classifier head, `model.fc = nn.Linear(...)`) is the one that runs.
-        self._steps = tuple((step, tuple(tuple(path.split(".")) for path, _ in step.modules))
-                            for step in steps)
-        self._output = analysis.layers[-1].name
-
-    def _attach(self, path: str, module: nn.Module) -> None:
-        """Register ``module`` at a dotted path, creating ModuleDict containers on the way.
-        The checker has made sure that no name shadows an attribute or another module."""
-        parent: Any = self  # nn.Module._modules holds Module | None, and these are all Modules
-        *outer, leaf = path.split(".")
-        for part in outer:
-            if part not in parent._modules:
-                parent.add_module(part, nn.ModuleDict())
-            parent = parent._modules[part]
-        parent.add_module(leaf, module)
+        tree = module_tree(analysis)
+        self._load(tree.root)
+        self._steps = tuple(tree.steps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._run(x, keep=False)[self._output]
+        return self._run((x,))
 
     def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every tensor by name, from the same code path as ``forward``: each layer's output
-        (a split's, its parts joined) and each part of a split (``halves.0``)."""
-        return self._run(x, keep=True)
-
-    def _run(self, x: torch.Tensor, keep: bool) -> dict[str, torch.Tensor]:
+        """Every tensor by name, seen by forward hooks on each layer's last module while
+        ``forward`` runs (a layer without modules passes its input on): each layer's output (a
+        split's, its parts joined over the channels) and each part of a split (``halves.0``)."""
+        seen: dict[str, torch.Tensor] = {}
+        hooks = [self.get_submodule(step.modules[-1][0]).register_forward_hook(
+                     partial(_keep, seen, step.name))
+                 for step in self._steps if step.modules]
+        try:
+            self(x)
+        finally:
+            for hook in hooks:
+                hook.remove()
         values = {INPUT: x}
-        for step, paths in self._steps:
-            h = _merge(step, values)
-            for path in paths:
-                h = self._submodule(path)(h)
-            if step.parts:  # a split: later steps read its parts; inspection sees them joined
+        for step in self._steps:
+            h = seen[step.name] if step.modules else values[step.inputs[0]]
+            if step.parts:
                 values.update(zip(step.parts, h))
-                if keep:
-                    values[step.name] = torch.cat(tuple(h), dim=1)
-            else:
-                values[step.name] = h
-            if not keep:
-                for name in step.free:  # let memory go as soon as nothing reads it
-                    del values[name]
+                h = torch.cat(tuple(h), dim=1)
+            values[step.name] = h
         return values
 
-    def _submodule(self, path: tuple[str, ...]) -> nn.Module:
-        """The module at ``path`` now; plain dict lookups, which torch.compile traces."""
-        module: Any = self  # (as in _attach)
-        for part in path:
-            module = module._modules[part]
-        return module
 
-
-def _merge(step: Step, values: dict[str, torch.Tensor]) -> torch.Tensor:
-    if step.combine == "cat":
-        return torch.cat([values[ref] for ref in step.inputs], dim=1)
-    h = values[step.inputs[0]]
-    if step.combine == "sum":
-        for ref in step.inputs[1:]:
-            h = h + values[ref]
-    elif step.combine == "product":
-        for ref in step.inputs[1:]:
-            h = h * values[ref]
-    return h
+def _keep(seen: dict[str, torch.Tensor], name: str, module: nn.Module, args: Any,
+          output: torch.Tensor) -> None:
+    seen[name] = output

@@ -1,12 +1,16 @@
-"""Train a compiled spec as a classifier: one process, or one per GPU/CPU under torchrun.
+"""Train a compiled spec to classify, segment or reconstruct (:mod:`.tasks`): one process, or
+one per GPU/CPU under torchrun.
 
 The model is netspec's own compiled module (``build_module``), so a checkpoint's ``state_dict``
 keys are the spec's layer names and load back into it. The loss always sees logits or
 log-probabilities: while training, a final ``Softmax`` passes its input through (cross-entropy
-then applies log-softmax itself); a final ``LogSoftmax`` pairs with the negative log-likelihood.
+then applies log-softmax itself), a final ``LogSoftmax`` pairs with the negative
+log-likelihood, and a final ``Sigmoid`` under binary cross-entropy passes its input through to
+``BCEWithLogitsLoss``; the figures are scored on the network's real output.
 Under torchrun (``WORLD_SIZE`` > 1) the model is wrapped in DistributedDataParallel with a
-DistributedSampler, accuracy and loss are all-reduced, and only rank 0 shows progress.
-torch and tqdm load inside the functions.
+DistributedSampler, the figures and loss are all-reduced, and only rank 0 shows progress. Each
+epoch ends with the task's figure on the validation split; training batches alone are augmented
+(:mod:`.augment`). torch and tqdm load inside the functions.
 """
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...analysis import CheckedNetwork
 from ...core.errors import UsageError
 from ...core.shapes import numel
+from .augment import Augmentation
+from .tasks import Task
 
 if TYPE_CHECKING:
     import torch
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2}  # sgd with momentum 0.9
 EVAL_BATCH = 512
+CLASSIFY = Task("classify", "cross_entropy")
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class Options:
     seed: int
     device: str  # auto | cpu | cuda
     schedule: str = "cosine"  # cosine | constant
+    augmentation: Augmentation = Augmentation()
+    task: Task = CLASSIFY
 
     @property
     def learning_rate(self) -> float:
@@ -70,15 +79,18 @@ class World:
 
 @dataclass(frozen=True)
 class Result:
-    """What the summary reports; losses and accuracies are over all processes."""
+    """What the summary reports; losses and figures (the task's: accuracy, pixel accuracy,
+    reconstruction error) are over all processes."""
 
-    test_accuracy: float
+    test_score: float
     train_loss: float  # mean over the last epoch
-    train_accuracy: float  # over the last epoch, in training mode (dropout on)
+    train_score: float  # over the last epoch, in training mode (dropout on)
+    val_score: float | None  # after the last epoch; None without a validation split
     seconds: float
     samples_per_s: float
     device: str
     loss: str  # which loss ran, in words
+    first_loss: float  # the mean loss of the first epoch, for the summary to compare with
 
 
 def train(analysis: CheckedNetwork, data: Data, options: Options, world: World = World(),
@@ -86,35 +98,46 @@ def train(analysis: CheckedNetwork, data: Data, options: Options, world: World =
           ) -> tuple[torch.nn.Module, Result]:
     """Train netspec's compiled module on ``data``; return it (final softmax intact) and results.
 
-    The caller owns the process group (see :func:`distributed`); ``log`` gets one line per epoch
-    when no progress bar shows, on rank 0 only.
+    The caller owns the process group (see :func:`distributed`); ``log`` gets what is being
+    done (building the model) and one line per epoch when no progress bar shows, on rank 0.
     """
     from torch.utils.data import DistributedSampler
 
     from ..pytorch.device import resolve_device
     from ..pytorch.module import build_module
+    from .augment import Augmenter
 
     _check_batchnorm_batches(analysis, options.batch_size)
+    options.augmentation.check(analysis.input_shape)
     device = _device(resolve_device(options.device), world)
+    if world.is_main:
+        log(f"building the model: {analysis.name}, {analysis.total_params:,} parameters, "
+            f"on {device}")
     with _reproducible(options.seed, device):
         model = build_module(analysis).to(device)
         optimizer = _optimizer(model, options)
         scheduler = _scheduler(optimizer, options)
         loader, order = _loader(data, options, world)
-        with training_head(model, analysis) as (loss_fn, loss_name):
+        augment = Augmenter(options.augmentation, options.seed, world.rank) \
+            if options.augmentation.active else None
+        task = options.task
+        with training_head(model, analysis, task.loss) as head:
             net = _parallel(model, device, world)
             start = time.perf_counter()
+            losses = []
             for epoch in range(1, options.epochs + 1):
                 if isinstance(order, DistributedSampler):
                     order.set_epoch(epoch)  # a different shuffle each epoch, the same on all
-                loss, accuracy, seen = _epoch(net, loader, len(order), loss_fn, optimizer,
-                                              device, world,
-                                              f"epoch {epoch}/{options.epochs}", log)
+                step = _Step(net, head, optimizer, device, augment, task)
+                loss, score, seen, val = _epoch(
+                    step, loader, len(order), world, f"epoch {epoch}/{options.epochs}", log,
+                    lambda: _validate(model, head, task, data, device, world))
+                losses.append(loss)
                 scheduler.step()
             seconds = time.perf_counter() - start
-            test_accuracy = evaluate(model, data, device, world)
-    return model, Result(test_accuracy, loss, accuracy, seconds,
-                         seen * options.epochs / seconds, str(device), loss_name)
+            test_score = evaluate(model, data.x_test, data.y_test, device, world, task, head)
+    return model, Result(test_score, loss, score, val, seconds,
+                         seen * options.epochs / seconds, str(device), head.name, losses[0])
 
 
 @contextmanager
@@ -145,10 +168,21 @@ def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike) -> None:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+class Head(NamedTuple):
+    """The loss to train with, in words, and how the network's real output is had back from
+    what the model gives while the head is on (probabilities from the logits a hook let
+    through; else the output itself)."""
+
+    loss_fn: Callable
+    name: str
+    output: Callable[[torch.Tensor], torch.Tensor]
+
+
 @contextmanager
-def training_head(model: torch.nn.Module, analysis: CheckedNetwork
-                  ) -> Iterator[tuple[Callable, str]]:
-    """The loss to train with, never on probabilities: a final Softmax passes its input through.
+def training_head(model: torch.nn.Module, analysis: CheckedNetwork,
+                  loss: str = "cross_entropy") -> Iterator[Head]:
+    """The loss to train with, never on probabilities: a final Softmax passes its input through
+    to cross-entropy, a final Sigmoid to binary cross-entropy with logits.
 
     A forward hook, not a swapped module: the compiled module's forward may hold its modules
     directly, and a hook works wherever the module is called from. Removed on the way out.
@@ -156,16 +190,44 @@ def training_head(model: torch.nn.Module, analysis: CheckedNetwork
     from torch import nn
 
     final = _final_module(model, analysis)
-    if isinstance(final, nn.LogSoftmax):
-        yield nn.NLLLoss(), "negative log-likelihood of the final log-softmax"
+    if loss == "mse":
+        yield Head(nn.MSELoss(), "mean squared error", _same)
+    elif loss == "bce" and isinstance(final, nn.Sigmoid):
+        with _pass_through(final):
+            yield Head(nn.BCEWithLogitsLoss(), "binary cross-entropy on the logits before the "
+                                               "final sigmoid", _sigmoid)
+    elif loss == "bce":  # the analysis refuses bce on an output that is not a sigmoid's
+        raise UsageError("bce needs the network to end in a sigmoid")
+    elif isinstance(final, nn.LogSoftmax):
+        yield Head(nn.NLLLoss(), "negative log-likelihood of the final log-softmax", _same)
     elif isinstance(final, nn.Softmax):
-        hook = final.register_forward_hook(lambda module, args, output: args[0])
-        try:
-            yield nn.CrossEntropyLoss(), "cross-entropy on the logits before the final softmax"
-        finally:
-            hook.remove()
+        with _pass_through(final):
+            yield Head(nn.CrossEntropyLoss(),
+                       "cross-entropy on the logits before the final softmax", _softmax)
     else:
-        yield nn.CrossEntropyLoss(), "cross-entropy"
+        yield Head(nn.CrossEntropyLoss(), "cross-entropy", _same)
+
+
+@contextmanager
+def _pass_through(module: torch.nn.Module) -> Iterator[None]:
+    """While on, ``module`` gives its input back (the logits before a final activation)."""
+    hook = module.register_forward_hook(lambda module, args, output: args[0])
+    try:
+        yield
+    finally:
+        hook.remove()
+
+
+def _same(out: torch.Tensor) -> torch.Tensor:
+    return out
+
+
+def _sigmoid(out: torch.Tensor) -> torch.Tensor:
+    return out.sigmoid()
+
+
+def _softmax(out: torch.Tensor) -> torch.Tensor:
+    return out.softmax(1)
 
 
 def _final_module(model: torch.nn.Module, analysis: CheckedNetwork
@@ -300,58 +362,97 @@ def _parallel(model: torch.nn.Module, device: torch.device, world: World) -> tor
                                    else None)
 
 
-def _epoch(net: torch.nn.Module, loader: torch.utils.data.DataLoader, share: int,
-           loss_fn: Callable, optimizer: torch.optim.Optimizer, device: torch.device,
-           world: World, title: str, log: Callable[[str], None]) -> tuple[float, float, int]:
-    """One pass over this process's ``share`` of the samples; (mean loss, accuracy, samples)
-    over all processes."""
+class _Step(NamedTuple):
+    """What one training step needs: the (wrapped) model, its loss and optimizer, where it
+    runs, the augmenter of training batches (None: none), and the task it scores."""
+
+    net: torch.nn.Module
+    head: Head
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    augment: Callable[[torch.Tensor], torch.Tensor] | None
+    task: Task
+
+
+def _epoch(step: _Step, loader: torch.utils.data.DataLoader, share: int, world: World,
+           title: str, log: Callable[[str], None], validate: Callable[[], float | None]
+           ) -> tuple[float, float, int, float | None]:
+    """One pass over this process's ``share`` of the samples, then the validation split;
+    (mean loss, the task's figure, samples, validation figure) over all processes."""
     import torch
     from tqdm import tqdm
 
+    net, device, task = step.net, step.device, step.task
     net.train()
-    totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
-    total = share * world.size
+    # loss sum, the figure's sum and count (right samples or pixels; squared errors), samples
+    totals = torch.zeros(4, dtype=torch.float64, device=device)
     start = time.perf_counter()
-    with tqdm(total=total, desc=title, unit="sample", disable=None if world.is_main else True,
-              leave=True, dynamic_ncols=True) as bar:
+    with tqdm(total=share * world.size, desc=title, unit="sample", leave=True,
+              disable=None if world.is_main else True, dynamic_ncols=True) as bar:
         quiet = bar.disable  # no bar where stderr is not a terminal (closing sets it too)
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            optimizer.zero_grad(set_to_none=True)
+            if step.augment is not None:
+                x = step.augment(x)
+            step.optimizer.zero_grad(set_to_none=True)
             out = net(x)
-            loss = loss_fn(out, y)
+            target = task.target(x, y)
+            loss = step.head.loss_fn(out, target)
             loss.backward()
-            optimizer.step()
-            totals += torch.stack([loss.detach() * len(y), (out.argmax(1) == y).sum(),
-                                   torch.tensor(len(y), device=device)]).double()
+            step.optimizer.step()
+            totals += torch.cat([(loss.detach() * len(y)).double().view(1),
+                                 task.score(step.head.output(out.detach()), target),
+                                 torch.tensor([len(y)], dtype=torch.float64, device=device)])
             bar.update(len(y) * world.size)
             if not quiet:  # reading the totals waits for the GPU: only for a bar people see
-                bar.set_postfix(loss=f"{totals[0] / totals[2]:.4f}",
-                                acc=f"{100 * totals[1] / totals[2]:.1f}%", refresh=False)
+                bar.set_postfix(_figures(totals, task), refresh=False)
+        val = validate()
+        if not quiet:
+            bar.set_postfix(_figures(totals, task, val))
     totals = _all_reduce(totals, world)
-    loss, accuracy, seen = (totals[:2] / totals[2]).tolist() + [int(totals[2])]
+    loss, score, seen = (totals[0] / totals[3]).item(), (totals[1] / totals[2]).item(), \
+        int(totals[3])
     if world.is_main and quiet:
         rate = seen / (time.perf_counter() - start)
-        log(f"{title}: loss {loss:.4f}, train accuracy {100 * accuracy:.1f}%, "
+        scored = f", validation {task.figure} {task.show(val)}" if val is not None else ""
+        log(f"{title}: loss {loss:.4f}, train {task.figure} {task.show(score)}{scored}, "
             f"{rate:,.0f} samples/s")
-    return loss, accuracy, seen
+    return loss, score, seen, val
 
 
-def evaluate(model: torch.nn.Module, data: Data, device: torch.device,
-             world: World = World()) -> float:
-    """Test accuracy; each process scores every world.size-th sample and the counts are summed."""
+def _figures(totals: torch.Tensor, task: Task, val: float | None = None) -> dict[str, str]:
+    """The progress bar's figures: running loss and the task's figure, and the validation's."""
+    short = "err" if task.name == "reconstruct" else "acc"
+    shown = {"loss": f"{totals[0] / totals[3]:.4f}",
+             short: task.show(float(totals[1] / totals[2]))}
+    return shown | ({"val": task.show(val)} if val is not None else {})
+
+
+def _validate(model: torch.nn.Module, head: Head, task: Task, data: Data, device: torch.device,
+              world: World) -> float | None:
+    """The figure on the validation split (never augmented); None when it holds no samples."""
+    if not len(data.y_val):
+        return None
+    return evaluate(model, data.x_val, data.y_val, device, world, task, head)
+
+
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
+             world: World = World(), task: Task = CLASSIFY, head: Head | None = None) -> float:
+    """The task's figure on (x, y) in eval mode (accuracy by default), on the network's real
+    output (``head`` gives it back while a training head is on); each process scores every
+    world.size-th sample and the sums are summed."""
     import torch
 
     model.eval()
-    x, y = data.x_test[world.rank::world.size], data.y_test[world.rank::world.size]
-    correct = torch.zeros(2, dtype=torch.float64, device=device)
+    output = head.output if head is not None else _same
+    x, y = x[world.rank::world.size], y[world.rank::world.size]
+    totals = torch.zeros(2, dtype=torch.float64, device=device)
     with torch.no_grad():
         for i in range(0, len(x), EVAL_BATCH):
             xb, yb = x[i:i + EVAL_BATCH].to(device), y[i:i + EVAL_BATCH].to(device)
-            correct[0] += (model(xb).argmax(1) == yb).sum()
-            correct[1] += len(yb)
-    correct = _all_reduce(correct, world)
-    return (correct[0] / correct[1]).item()
+            totals += task.score(output(model(xb)), task.target(xb, yb))
+    totals = _all_reduce(totals, world)
+    return (totals[0] / totals[1]).item()
 
 
 def _all_reduce(t: torch.Tensor, world: World) -> torch.Tensor:
