@@ -392,13 +392,17 @@ def substitute(value: Any, args: dict) -> Any:
 
 SPATIAL = ["conv", "conv", "depthwise_conv", "separable_conv", "maxpool", "maxpool", "avgpool",
            "avgpool", "adaptive_avgpool", "batchnorm", "lrn", "relu", "dropout", "conv_transpose",
-           "conv_transpose", "upsample", "upsample", "zero_pad", "split", "channel_shuffle", "layernorm", "layer_scale",
+           "conv_transpose", "upsample", "upsample", "zero_pad", "split", "split", "channel_shuffle", "layernorm", "layer_scale",
            "prelu", "stochastic_depth"]
 FLAT = ["dense", "dense", "dense", "relu", "dropout", "batchnorm", "tanh", "softmax", "lrn",
         "layernorm", "layer_scale", "prelu", "split", "stochastic_depth"]
 ACTIVATION_LAYERS = ["relu6", "gelu", "sigmoid", "leaky_relu", "elu", "softmax", "log_softmax",
                      "silu", "swish", "hardswish", "hardsigmoid", "mish"]
 ANYWHERE = [k for k in KINDS if not KINDS[k].merge]
+# The kinds that multiply sizes, and settings that do not, for where they are repeated (a
+# group's repeat, a block used again): the sizes stay bounded.
+GROWING = {"conv_transpose": lambda d: {"stride": 1},
+           "upsample": lambda d: {"scale": d.pick([1, 0.5, 0.7]), "size": None}}
 Shape = tuple[int, ...]
 
 
@@ -500,11 +504,11 @@ class Generator:
         if not parts:
             return self.plain(into)
         choice = self.d.int(0, 4)
-        if choice == 0:
+        if choice <= 1:
             return self.merge(into, "concat", [self.d.pick(parts) for _ in parts]
                               if self.d.chance(0.2) else parts)
         part = self.d.pick(parts)
-        if choice == 1 and self.depth < 2:
+        if choice == 2 and self.depth < 2:
             return self.group(into, part)
         self.plain(into, part)
 
@@ -556,6 +560,8 @@ class Generator:
         kind = kind or self.pick_kind(shape)
         settings, written = self.settings_for(kind, shape)
         given = given or {}
+        if kind in GROWING and (self.x.in_repeat or self.x.using):
+            given = {**GROWING[kind](self.d), **given}  # repeated, it would grow exponentially
         settings.update(given)
         written += [k for k in given if k not in written]
         item = Item(kind, settings, written, input=reads)
@@ -563,8 +569,8 @@ class Generator:
             item.input = self.reference()
         if self.d.chance(0.25) and not self.x.in_repeat:
             item.name = self.fresh("n")
-        if self.d.chance(0.12 if kind != "split" else 0.02):  # a split's copy reads it whole
-            item.repeat = self.d.int(1, 3)
+        if self.d.chance(0.02 if kind == "split" else 0 if kind in GROWING else 0.12):
+            item.repeat = self.d.int(1, 3)  # a split's copy reads it whole
         item.style = self.d.pick(["mapping", "short", "siblings", "bare"])
         into.append(item)
         self.x.item(item)
@@ -583,8 +589,9 @@ class Generator:
         elif refs is None:
             fits = broadcasts if kind != "concat" else same_spatial
             exact = self.d.chance(0.5)
-            refs = [self.reference(lambda s: s == shape if exact else fits(s, shape))
-                    for _ in range(self.d.int(2, 3))]
+            wild = self.d.chance(0.25)  # whatever their shapes: a mismatch, most likely
+            refs = [self.reference(None if wild else lambda s: s == shape if exact else
+                                   fits(s, shape)) for _ in range(self.d.int(2, 3))]
         refs = [r for r in refs if r]
         if len(refs) < 2:
             return self.plain(into)
