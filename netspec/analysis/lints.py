@@ -150,8 +150,9 @@ class _Net:
         source = {INPUT: INPUT}
         for node in self.network.nodes:
             view = node.layer.is_view and len(node.inputs) == 1
-            source[node.name] = source[node.inputs[0]] if view else node.name
-        # a split's part passes on what its split does
+            ref = node.inputs[0]  # a split's part (`halves.0`) passes on what its split does
+            source[node.name] = (source[ref if ref == INPUT else self.nodes[ref].name] if view
+                                 else node.name)
         return source | {ref: source[n.name] for ref, n in self.nodes.items() if ref != n.name}
 
     def inputs(self, node: Node) -> list[Shape]:

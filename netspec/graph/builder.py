@@ -186,6 +186,7 @@ class _NetworkBuilder:
         self.written_at: dict[tuple, tuple[tuple, str | None]] = {}
         self.reported: set[tuple] = set()
         self.over_limit = False  # the layer limit is reached: nothing more is built
+        self.names_only = 0  # inside passes of a group after its errors: layers take names only
         self.by_name: dict[str, Node] = {}  # the layers so far, by full name
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
@@ -289,7 +290,7 @@ class _NetworkBuilder:
         inner = item[kind] if isinstance(item[kind], dict) else {}
         where = path + ((kind, "repeat") if "repeat" in inner else ("repeat",))
         repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
-        settings = self.params(kind, item, path)
+        settings = None if self.names_only else self.params(kind, item, path)
         layer = None if settings is None else self.validate(kind, *settings, path)
         if layer is None or settings is None or not repeat:
             self.refuse(kind, _given_name(item, kind), repeat or 1)
@@ -451,10 +452,14 @@ class _NetworkBuilder:
             self.scopes.push(Scope(prefix=label + ".", numbered=True))
         before, last = len(self.errors), self.last
         for done in range(1, repeat + 1):
-            start = self.next_index()
             self.items(layers, path + ("layers",), group + (label,))
-            if len(self.errors) > before:  # each further pass would repeat the same errors
-                self.skip((self.next_index() - start) * (repeat - done))
+            if len(self.errors) > before and done < repeat:
+                # Each further pass would repeat the same errors: its layers only take their
+                # names, refused, so that a later layer reading one adds no error of its own.
+                self.names_only += 1
+                for _ in range(repeat - done):
+                    self.items(layers, path + ("layers",), group + (label,))
+                self.names_only -= 1
                 break
         if name:
             self.scopes.pop()
@@ -589,10 +594,12 @@ class _NetworkBuilder:
         return tuple(resolved)
 
     def part_reference(self, ref: str) -> str | None:
-        """The full name of a split's part (``halves.1``), its split looked up as any name."""
+        """The full name of a split's part (``halves.1``), its split looked up as any name
+        (also a refused one, whose error is reported: reading its part is not another)."""
         base, _, index = ref.rpartition(".")
         owner = self.scopes.resolve(base) if base else None
-        return f"{owner}.{index}" if owner and part_of(f"{owner}.{index}", self.by_name) else None
+        found = owner and (part_of(f"{owner}.{index}", self.by_name) or owner in self.refused)
+        return f"{owner}.{index}" if found else None
 
     def resolve_inputs(self) -> None:
         """Names must be unique and usable as Python attributes; references must look back."""

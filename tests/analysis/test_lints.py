@@ -74,6 +74,20 @@ def test_two_activation_layers_with_a_dropout_between():
     assert w.message == "relu right after tanh (layer 3 'tanh1'): two activations in a row"
 
 
+def test_a_view_of_a_split_part_is_followed_to_the_split():
+    """The differential fuzzer's spec (seed 121): a stochastic_depth (a view) reading a part
+    of a split ended the lints in a KeyError, an internal error, on a valid spec."""
+    spec = ("input: [2]\nlayers:\n  - layer_scale: 1.0\n  - split: {name: n1}\n"
+            "  - name: g2\n    repeat: 2\n    input: n1.1\n    layers:\n"
+            "      - stochastic_depth: {input: n1.0, rate: 0.5}\n      - relu: {}\n")
+    assert [w.code for w in lints(spec)] == ["NS606"]
+    w = only("input: [4, 6, 6]\nlayers:\n  - relu\n  - split: {parts: 2, name: s}\n"
+             "  - dropout: {input: s.0}\n  - relu\n  - concat: [relu2, s.1]\n")
+    assert (w.code, where(w)) == ("NS602", (6, 5))
+    assert w.message == ("relu right after relu (layer 1 'relu1'): two activations in a row, "
+                         "the same one twice")
+
+
 def test_activations_separated_by_a_learned_layer_stay_silent():
     assert lints(MNIST + "  - conv: {filters: 8, kernel: 3, activation: relu}\n"
                  "  - batchnorm\n  - relu\n  - global_avgpool\n  - dense: 10\n") == []

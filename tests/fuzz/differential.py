@@ -48,6 +48,15 @@ class Seeded:
         return self.r.random() < p
 
 
+def named_layer(where: str, spec: Spec) -> str | None:
+    """The layer an error names, by its index (`layer 3 'relu1' (relu)`; a setting refused
+    in a block's definition shows the name written there, and one refused before the layer
+    is named, `layer 3 (split)`, none), else by its name."""
+    if (m := re.match(r"layer (\d+) ", where)) and int(m.group(1)) <= len(spec.expanded):
+        return spec.expanded[int(m.group(1)) - 1].name
+    return m.group(1) if (m := re.search(r"'([^']+)'", where)) else None
+
+
 def compare(spec: Spec) -> Outcome:
     text = spec.yaml()
     start = time.perf_counter()
@@ -64,7 +73,7 @@ def compare(spec: Spec) -> Outcome:
     if errors is not None:
         if first is None:
             return Outcome("false rejection", "\n".join(d.format() for d in errors))
-        named = {m.group(1) for d in errors if (m := re.search(r"'([^']+)'", d.layer or ""))}
+        named = {named_layer(d.layer or "", spec) for d in errors}
         refused = {x.name for x in spec.expanded if x.shape is None and x.why != READS_REFUSED}
         shapes_only = all((d.code or "").startswith("NS4") for d in errors)
         if named != refused if shapes_only else first.name not in named:

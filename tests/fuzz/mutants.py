@@ -28,6 +28,12 @@ TOKEN = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_.]*|-?\d+(?:\.\d+)?|\s+|.", re.S)
 WORDS = [
     "conv", "maxpool", "avgpool", "dense", "flatten", "relu", "add", "concat", "batchnorm",
     "lrn", "dropout", "separable_conv", "depthwise_conv", "global_avgpool", "adaptive_avgpool",
+    "multiply", "split", "channel_shuffle", "silu", "swish", "hardswish", "hardsigmoid",
+    "mish", "prelu", "layernorm", "layer_scale", "stochastic_depth", "conv_transpose",
+    "upsample", "crop", "zero_pad", "parts", "output_padding", "scale", "size", "mode",
+    "align_corners", "per_channel", "init", "rate", "nearest", "bilinear", "trilinear",
+    "bicubic", "row", "batch", "halves.0", "halves.1", "halves.2", "halves", "s.01", "1.0e-6",
+    "1e-6", "0.29", "1024", "1025",
     "filters", "kernel", "stride", "padding", "dilation", "groups", "units", "ceil_mode",
     "input", "name", "repeat", "layers", "blocks", "params", "defaults", "expect", "shape",
     "output_shape", "sequential", "$input", "$filters", "$stride", "$nope", "required",

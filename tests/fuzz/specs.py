@@ -2,7 +2,8 @@
 
 A spec is drawn item by item; each item is expanded as it is drawn by :class:`Expansion`, this
 file's own model of the format (docs/spec-format.md: `defaults:`, short forms and sibling keys,
-`repeat`, groups named and not, blocks with parameters, `$input`, dotted names, `input:`), and
+`repeat`, groups named and not, blocks with parameters, `$input`, dotted names, `input:`, a
+split's parts read as `name.0`), and
 each expanded layer is run at once by PyTorch through the kinds table (tests/fuzz/kinds.py).
 So the generator knows, for the YAML it writes, every layer's name, what it reads, and what
 PyTorch makes of it (its output shape and parameters, or that it refuses it), and it can draw
@@ -61,6 +62,8 @@ class Layer:
     shape: tuple[int, ...] | None  # None: PyTorch (or the format, on purpose) refuses it
     params: int | None
     why: str | None = None
+    build: bool = False  # refused while the network is built: no shape is inferred (NS3xx)
+    early: bool = False  # refused before any shape: built so (NS3xx) or on its settings (NS203)
 
 
 @dataclass
@@ -77,7 +80,12 @@ class Spec:
         return all(layer.shape is not None for layer in self.expanded)
 
     def first_refused(self) -> Layer | None:
-        return next((layer for layer in self.expanded if layer.shape is None), None)
+        """The first layer refused; of a network netspec could not build (a split read
+        whole), it infers no shape, so the first refused before any shape."""
+        refused = [layer for layer in self.expanded if layer.shape is None]
+        if any(layer.build for layer in refused):
+            refused = [layer for layer in refused if layer.early]
+        return next(iter(refused), None)
 
     def yaml(self) -> str:
         lines = [f"input: {flow(self.input)}"]
@@ -159,6 +167,8 @@ class Expansion:
         self.pending: str | None = None  # what the next layer reads, if not the last one
         self.repeats: list[bool | None] = []  # open groups: repeated? (None: a block)
         self.using: list[str] = []  # blocks being expanded
+        self.splits: set[str] = set()  # splits: read by their parts only
+        self.refused_settings: set[str] = set()  # layers the format refuses on their settings
 
     @property
     def top(self) -> Scope:
@@ -236,8 +246,17 @@ class Expansion:
         inputs = self.reads([] if chained else as_list(item.input))
         full = self.claim(self.local_name(item.kind, name))
         xs = [self.tensors.get(r) for r in inputs]
-        shape = params = why = None
-        if all(x is not None for x in xs):
+        shape = params = None
+        why = self.unsettled(KINDS[item.kind], settings, full)
+        # docs: "the split itself is never read whole (NS317)"; of a split whose settings
+        # are refused netspec says nothing more ("a layer refused for a mistake adds no
+        # errors to the layers that read it")
+        whole = [r for r in inputs if r in self.splits and r not in self.refused_settings]
+        if why is None and whole:
+            why = f"reads the split {whole[0]} whole"
+        elif why is None and any(x is None for x in xs):  # a split's tensor is None too
+            why = READS_REFUSED
+        elif why is None:
             try:
                 with torch.no_grad():
                     y, params = KINDS[item.kind].run(settings, xs)  # type: ignore[arg-type]
@@ -245,13 +264,44 @@ class Expansion:
                     raise Refused("an empty output")
                 shape = tuple(y.shape[1:])
                 self.tensors[full] = y
-            except (RuntimeError, ValueError, IndexError, Refused) as e:
+            except (RuntimeError, ValueError, IndexError, NotImplementedError, Refused) as e:
                 why, params = (str(e).splitlines() or [type(e).__name__])[0][:200], None
-        else:
-            why = READS_REFUSED
         self.tensors.setdefault(full, None)
-        self.spec.expanded.append(Layer(full, item.kind, inputs, shape, params, why))
+        self.spec.expanded.append(Layer(full, item.kind, inputs, shape, params, why,
+                                        build=bool(whole), early=bool(whole) or (
+                                            full in self.refused_settings)))
         self.names.append((full, full))
+        if KINDS[item.kind].parts is not None:
+            self.split(full, settings, xs[0] if shape is not None else None)
+
+    def unsettled(self, entry: Any, settings: dict, full: str) -> str | None:
+        """Why the format refuses these settings whatever the layer reads, if it does."""
+        try:
+            if entry.check is not None:
+                entry.check(settings)
+        except Refused as e:
+            self.refused_settings.add(full)
+            return str(e)
+        return None
+
+    def split(self, full: str, settings: dict, x: torch.Tensor | None) -> None:
+        """A split's parts, `full.0`, `full.1`, ...: what later layers read of it."""
+        entry = KINDS[self.spec.expanded[-1].kind]
+        assert entry.parts is not None and entry.part_count is not None
+        parts = entry.parts(settings, x) if x is not None else [None] * entry.part_count(
+            settings)
+        for i, part in enumerate(parts):
+            self.tensors[f"{full}.{i}"] = part
+            self.names.append((f"{full}.{i}", f"{full}.{i}"))
+        self.splits.add(full)
+        self.tensors[full] = None
+
+    def finish(self) -> None:
+        """docs: the network's output is its last layer, never a split (NS317)."""
+        last = self.spec.expanded[-1]
+        if last.name in self.splits - self.refused_settings:
+            last.shape, last.params, last.why = None, None, "a split is the output"
+            last.build = last.early = True
 
     def item(self, item: Item, args: dict | None = None, draw_body: Any = None) -> None:
         """Expand one item (its settings' `$parameters` from ``args``); a group's layers or a
@@ -340,10 +390,35 @@ def substitute(value: Any, args: dict) -> Any:
 
 # --- drawing ---------------------------------------------------------------------------------
 
-SPATIAL = ["conv", "conv", "depthwise_conv", "separable_conv", "maxpool", "avgpool",
-           "adaptive_avgpool", "batchnorm", "lrn", "relu", "dropout"]
-FLAT = ["dense", "dense", "dense", "relu", "dropout", "batchnorm", "tanh", "softmax", "lrn"]
+SPATIAL = ["conv", "conv", "depthwise_conv", "separable_conv", "maxpool", "maxpool", "avgpool",
+           "avgpool", "adaptive_avgpool", "batchnorm", "lrn", "relu", "dropout", "conv_transpose",
+           "conv_transpose", "upsample", "upsample", "zero_pad", "split", "split", "channel_shuffle", "layernorm", "layer_scale",
+           "prelu", "stochastic_depth"]
+FLAT = ["dense", "dense", "dense", "relu", "dropout", "batchnorm", "tanh", "softmax", "lrn",
+        "layernorm", "layer_scale", "prelu", "split", "stochastic_depth"]
+ACTIVATION_LAYERS = ["relu6", "gelu", "sigmoid", "leaky_relu", "elu", "softmax", "log_softmax",
+                     "silu", "swish", "hardswish", "hardsigmoid", "mish"]
 ANYWHERE = [k for k in KINDS if not KINDS[k].merge]
+# The kinds that multiply sizes, and settings that do not, for where they are repeated (a
+# group's repeat, a block used again): the sizes stay bounded.
+GROWING = {"conv_transpose": lambda d: {"stride": 1},
+           "upsample": lambda d: {"scale": d.pick([1, 0.5, 0.7]), "size": None}}
+Shape = tuple[int, ...]
+
+
+def broadcasts(a: Shape | None, b: Shape) -> bool:
+    """docs: sizes equal, or one of them 1, axis by axis, in shapes of one rank."""
+    return a is not None and len(a) == len(b) and all(x == y or 1 in (x, y)
+                                                      for x, y in zip(a, b))
+
+
+def same_spatial(a: Shape | None, b: Shape) -> bool:
+    return a is not None and a[1:] == b[1:] and len(a) == len(b)
+
+
+def larger(a: Shape | None, b: Shape) -> bool:
+    """A map ``a`` a crop can cut to ``b``'s size: as large on every spatial axis."""
+    return a is not None and len(a) == len(b) > 1 and all(x >= y for x, y in zip(a[1:], b[1:]))
 
 
 class Generator:
@@ -373,12 +448,16 @@ class Generator:
             self.next_item(self.spec.layers)
         if not self.spec.expanded:
             self.plain(self.spec.layers)
+        if self.last_split() and self.d.chance(0.9):
+            self.merge(self.spec.layers, "concat", self.parts(self.x.last()))
+        self.x.finish()  # a split left last is refused
         return self.spec
 
     def draw_defaults(self) -> dict:
         """`defaults:` for a kind or two, scalar values only (they apply at every rank)."""
         found = {}
-        for kind in ("conv", "maxpool", "avgpool", "dense", "lrn", "dropout"):
+        for kind in ("conv", "maxpool", "avgpool", "dense", "lrn", "dropout", "conv_transpose",
+                     "upsample", "split", "zero_pad", "stochastic_depth"):
             if self.d.chance(0.12):
                 shape = (1,) * (len(self.spec.input))
                 settings = KINDS[kind].draw(self.d, shape)
@@ -389,32 +468,64 @@ class Generator:
         return found
 
     def next_item(self, into: list[Item]) -> None:
-        choice = self.d.int(0, 9)
-        if choice <= 4 or self.depth >= 2:
+        if self.last_split() and self.d.chance(0.9):
+            return self.after_split(into)
+        choice = self.d.int(0, 10)
+        if choice <= 4 or self.depth >= 2 and choice != 5:
             self.plain(into)
         elif choice == 5:
             self.merge(into)
-        elif choice <= 7:
+        elif choice == 6:
+            self.gate(into)
+        elif choice <= 8:
             self.group(into)
         else:
             self.block_use(into)
 
-    def pick_kind(self) -> str:
-        shape = self.x.current_shape()
+    def last_split(self) -> bool:
+        return self.x.last() in self.x.splits
+
+    def parts(self, split: str) -> list[str]:
+        """References to a split's parts visible here (none from inside a block it is not
+        in)."""
+        return [r for r, full in self.x.visible() if full.startswith(split + ".")
+                and full[len(split) + 1:].isdigit()]
+
+    def close_split(self, into: list[Item]) -> None:
+        """A group's or block's layers mostly end in a layer that reads a split's parts, not
+        in the split, which what reads the group (its next pass too) would read whole."""
+        if self.last_split() and self.d.chance(0.9):
+            self.after_split(into)
+
+    def after_split(self, into: list[Item]) -> None:
+        """What follows a split names a part: a layer (or a group) reading one, or a concat
+        of them (ShuffleNet v2's unit reads a part, then concatenates the other with it)."""
+        parts = self.parts(self.x.last())
+        if not parts:
+            return self.plain(into)
+        choice = self.d.int(0, 4)
+        if choice <= 1:
+            return self.merge(into, "concat", [self.d.pick(parts) for _ in parts]
+                              if self.d.chance(0.2) else parts)
+        part = self.d.pick(parts)
+        if choice == 2 and self.depth < 2:
+            return self.group(into, part)
+        self.plain(into, part)
+
+    def pick_kind(self, shape: Shape) -> str:
         if self.d.chance(0.08):
             return self.d.pick(ANYWHERE)  # whatever the shape: a mismatch, most likely
         if len(shape) == 1:
             return self.d.pick(FLAT + (["flatten"] if self.d.chance(0.1) else []))
         if self.d.chance(0.15):
             return self.d.pick(["flatten", "global_avgpool"])
-        return self.d.pick(SPATIAL + ["relu6", "gelu", "sigmoid", "leaky_relu", "elu",
-                                      "softmax", "log_softmax"])
+        return self.d.pick(SPATIAL + ACTIVATION_LAYERS)
 
-    def settings_for(self, kind: str) -> tuple[dict, list[str]]:
+    def settings_for(self, kind: str, shape: Shape) -> tuple[dict, list[str]]:
         """The layer's settings and which of them to write: a setting that equals the
         kind's documented default, or the spec's `defaults:`, may be left out."""
         entry = KINDS[kind]
-        settings = entry.draw(self.d, self.x.current_shape())
+        settings = entry.draw(self.d, shape)
         spec_defaults = self.spec.defaults.get(kind, {})
         written = []
         for key, value in settings.items():
@@ -427,34 +538,61 @@ class Generator:
                 written.append(key)
         return settings, written
 
-    def reference(self, shape: tuple[int, ...] | None = None) -> str | None:
-        """A reference to an earlier layer visible here, of this shape if one is."""
+    def reference(self, fits: Any = None) -> str | None:
+        """A reference to an earlier layer visible here, whose shape ``fits`` if one does."""
         visible = self.x.visible()
-        fitting = [r for r, full in visible if shape is None or self.x.shape_of(full) == shape]
+        fitting = [r for r, full in visible if fits is None or fits(self.x.shape_of(full))]
         options = fitting if fitting and self.d.chance(0.85) else [r for r, _ in visible]
         return self.d.pick(options) if options else None
 
-    def plain(self, into: list[Item]) -> None:
-        kind = self.pick_kind()
-        settings, written = self.settings_for(kind)
-        item = Item(kind, settings, written)
-        if self.d.chance(0.15):
+    def to_last(self) -> str | None:
+        """A reference to the last layer, if one is visible here."""
+        last = self.x.last()
+        return next((r for r, full in reversed(self.x.visible()) if full == last), None)
+
+    def plain(self, into: list[Item], reads: str | None = None,
+              given: dict | None = None, kind: str | None = None) -> None:
+        """One layer (reading ``reads`` if given), drawn for the shape it reads; ``given``
+        settings, written, override drawn ones."""
+        shape = self.x.current_shape() if reads is None else \
+            self.x.shape_of(self.x.resolve(reads)) or self.x.current_shape()
+        directed = kind is not None  # a step of a composite: it reads the last layer
+        kind = kind or self.pick_kind(shape)
+        settings, written = self.settings_for(kind, shape)
+        given = given or {}
+        if kind in GROWING and (self.x.in_repeat or self.x.using):
+            given = {**GROWING[kind](self.d), **given}  # repeated, it would grow exponentially
+        settings.update(given)
+        written += [k for k in given if k not in written]
+        item = Item(kind, settings, written, input=reads)
+        if reads is None and not directed and self.d.chance(0.15):
             item.input = self.reference()
         if self.d.chance(0.25) and not self.x.in_repeat:
             item.name = self.fresh("n")
-        if self.d.chance(0.12):
-            item.repeat = self.d.int(1, 3)
+        if self.d.chance(0.02 if kind == "split" else 0 if kind in GROWING else 0.12):
+            item.repeat = self.d.int(1, 3)  # a split's copy reads it whole
         item.style = self.d.pick(["mapping", "short", "siblings", "bare"])
         into.append(item)
         self.x.item(item)
 
-    def merge(self, into: list[Item]) -> None:
-        kind = self.d.pick(["add", "concat"])
+    def merge(self, into: list[Item], kind: str | None = None,
+              refs: list[str] | None = None) -> None:
+        """A layer of several inputs: ``refs`` if given, else earlier layers that fit the
+        last one's shape (add and multiply: broadcasting to it, concat: of its spatial size,
+        crop: an earlier map as large, cut to the last one's size)."""
+        kind = kind or self.d.pick(["add", "add", "multiply", "concat", "concat", "crop"])
         shape = self.x.current_shape()
-        want = shape if kind == "add" else None
-        refs = [r for r in (self.reference(want) for _ in range(self.d.int(2, 3))) if r]
-        if kind == "concat" and refs:  # the same spatial size: anything of this shape fits
-            refs = [self.reference(shape) or r for r in refs]
+        if refs is None and kind == "crop":
+            refs = [self.reference(lambda s: larger(s, shape)), self.to_last()]
+            if self.d.chance(0.2):  # the smaller first: refused
+                refs.reverse()
+        elif refs is None:
+            fits = broadcasts if kind != "concat" else same_spatial
+            exact = self.d.chance(0.5)
+            wild = self.d.chance(0.25)  # whatever their shapes: a mismatch, most likely
+            refs = [self.reference(None if wild else lambda s: s == shape if exact else
+                                   fits(s, shape)) for _ in range(self.d.int(2, 3))]
+        refs = [r for r in refs if r]
         if len(refs) < 2:
             return self.plain(into)
         named = self.d.chance(0.3) and not self.x.in_repeat
@@ -463,12 +601,47 @@ class Generator:
         into.append(item)
         self.x.item(item)
 
-    def group(self, into: list[Item]) -> None:
+    def gate(self, into: list[Item]) -> None:
+        """A branch that weighs the last map: squeeze-and-excitation's (C, 1, 1) gate or a
+        (1, H, W) attention map, then `multiply` (or `add`) of the map and the branch: the
+        broadcasting the docs describe. Else (a flat input, a U-Net's step up) a crop of an
+        earlier larger map to the size of the last one, then a concat of the two."""
+        shape = self.x.current_shape()
+        source = self.to_last()
+        if source is None or len(shape) < 2 or not self.room():
+            return self.plain(into)
+        if self.d.chance(0.3):
+            self.merge(into, "crop")
+            if self.x.last() != source and self.d.chance(0.7) and (up := self.to_last()):
+                self.merge(into, "concat", [up, source])
+            return
+        c = shape[0]
+        if self.d.chance(0.7):  # squeeze and excitation
+            self.plain(into, kind="adaptive_avgpool", given={"output": 1})
+            self.plain(into, kind="conv", given={"filters": self.d.int(1, 4), "kernel": 1,
+                                                 "stride": 1, "padding": 0, "dilation": 1,
+                                                 "groups": 1,
+                                                 "activation": self.d.pick(["relu", "silu"])})
+            self.plain(into, kind="conv", given={"filters": c if self.d.chance(0.9) else
+                                                 c + 1, "kernel": 1, "stride": 1,
+                                                 "padding": 0, "dilation": 1, "groups": 1,
+                                                 "activation": None})
+        else:  # a spatial attention map
+            self.plain(into, kind="conv", given={"filters": 1, "kernel": 1, "stride": 1,
+                                                 "padding": 0, "dilation": 1, "groups": 1,
+                                                 "activation": None})
+        self.plain(into, kind=self.d.pick(["sigmoid", "hardsigmoid"]))
+        gate = self.to_last()
+        if gate is not None:
+            refs = [source, gate] if self.d.chance(0.7) else [gate, source]
+            self.merge(into, self.d.pick(["multiply", "multiply", "add"]), refs)
+
+    def group(self, into: list[Item], reads: str | None = None) -> None:
         named = self.d.chance(0.6) and not self.x.in_repeat
         item = Item(GROUP, name=self.fresh("g") if named else None,
                     repeat=self.d.int(1, 3) if self.d.chance(0.4) else None)
-        if self.d.chance(0.2):
-            item.input = self.reference()
+        if reads is not None or self.d.chance(0.2):
+            item.input = reads or self.reference()
         into.append(item)
         self.depth += 1
 
@@ -478,6 +651,7 @@ class Generator:
                     self.next_item(item.layers)
             if not item.layers:
                 self.plain(item.layers)
+            self.close_split(item.layers)
         self.x.item(item, draw_body=body)
         self.depth -= 1
 
@@ -498,6 +672,7 @@ class Generator:
                     self.next_item(block.layers)
             if not block.layers:
                 self.plain(block.layers)
+            self.close_split(block.layers)
             self.parametrise(block, item)
         self.x.item(item, draw_body=body)
         self.depth -= 1

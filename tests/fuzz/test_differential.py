@@ -47,7 +47,7 @@ def test_the_checker_agrees_with_pytorch(data):
     assert outcome.kind in AGREE, f"{outcome.kind}: {outcome.detail}\n{spec.yaml()}"
 
 
-SEEDS = range(150)
+SEEDS = range(200)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,20 @@ def features(spec) -> set[str]:
     found = {f"rank {len(spec.input) - 1}"} | {x.kind for x in spec.expanded}
     found |= {f"refused {x.kind}" for x in spec.expanded if x.shape is None
               and x.why != READS_REFUSED}
+    found |= {f"accepted {x.kind}" for x in spec.expanded if x.shape is not None}
+    found |= {"split read whole" for x in spec.expanded if x.build}
+    shapes = {x.name: x.shape for x in spec.expanded}
+    splits = {x.name for x in spec.expanded if x.kind == "split"}
+    for x in spec.expanded:
+        parts = [r for r in x.inputs if r not in shapes and r.rpartition(".")[0] in splits]
+        found |= {"split part"} if parts and x.shape is not None else set()
+        if x.kind == "concat" and len(parts) == len(x.inputs) and x.shape is not None:
+            found.add("concat of parts")
+        if x.kind in ("add", "multiply") and x.shape is not None and len(
+                {shapes.get(r) for r in x.inputs}) > 1:
+            found.add(f"broadcast {x.kind}")
+        if x.kind == "crop" and x.shape is not None and shapes.get(x.inputs[0]) != x.shape:
+            found.add("crop that cuts")
     marks = {"defaults": r"^defaults:", "block": r"^blocks:", "parameter": r"\$p\d",
              "required": r"required", "sequential block": r"sequential: true",
              "$input": r"\$input", "repeat": r"repeat: [2-9]", "dotted reference":
@@ -77,6 +91,8 @@ def features(spec) -> set[str]:
              "per-axis list": r"kernel: \[", "dilation": r"dilation: [2-9]",
              "groups": r"groups: [2-9]", "ceil_mode": r"ceil_mode: true",
              "short form": r"- (conv|dense|maxpool|dropout): [0-9]",
+             "upsample size": r"upsample: \{[^}]*size: [\[0-9]|^\s+size: [\[0-9]", "fractional scale":
+             r"scale: \[?[01]\.\d", "output_padding": r"output_padding: \[?[1-9]",
              "sibling keys": r"\n      ?\s*(kernel|stride|padding): ", "bare kind": r"- [a-z_]+\n"}
     found |= {name for name, pattern in marks.items() if re.search(pattern, text, re.M)}
 
@@ -108,5 +124,9 @@ def test_the_specs_cover_every_kind_and_construct(sweep):
         "groups", "ceil_mode", "short form", "sibling keys", "bare kind", "named group",
         "group", "group input", "block use", "block use with input", "block in a block",
         "refused conv", "refused dense", "refused add", "refused concat", "refused maxpool",
-        "refused lrn"}
+        "refused lrn", "refused multiply", "refused crop", "refused split", "refused upsample",
+        "refused conv_transpose", "refused channel_shuffle", "split read whole", "split part",
+        "concat of parts", "broadcast add", "broadcast multiply", "crop that cuts",
+        "upsample size", "fractional scale", "output_padding"} | {
+        f"accepted {kind}" for kind in KINDS}
     assert sorted(wanted - seen) == []

@@ -22,7 +22,8 @@ def test_an_entry_states_the_kinds_documented_defaults_and_short_form(kind):
     entry = TABLE[kind]
     assert entry.shorthand == KINDS[kind].shorthand
     assert {k: fields[k] for k in entry.defaults} == entry.defaults
-    assert entry.merge == (kind in ("add", "concat"))
+    assert entry.merge == (kind in ("add", "multiply", "concat", "crop"))  # docs: several inputs
+    assert (entry.parts is not None) == (kind == "split")  # docs: parts read as `name.0`
 
 
 @pytest.mark.parametrize("kind", sorted(TABLE))

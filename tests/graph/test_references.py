@@ -84,6 +84,27 @@ def test_a_reference_to_a_name_nothing_has_is_still_an_error_after_a_refused_lay
     assert [e.code for e in errs] == ["NS203", "NS313"]
 
 
+def test_reading_a_layer_of_a_later_pass_of_a_group_refused_for_a_setting_adds_nothing():
+    """The differential fuzzer (seed 570): after a group's first pass had an error, its
+    further passes were left out unnamed, so reading `split2.0` (or `dropout2`) was a second
+    error, "not the name of any layer"; and a later dropout took the name dropout2."""
+    errs = errors_of("input: [4, 6, 6]\nlayers:\n  - repeat: 2\n    layers:\n"
+                     "      - split: [1, 0, 3]\n  - concat: [split2.0, split2.1]\n")
+    assert [(where(e), e.code) for e in errs] == [("5:20", "NS203")]
+    errs = errors_of("input: [4, 6, 6]\nlayers:\n  - repeat: 2\n    layers:\n"
+                     "      - dropout: 1.5\n  - relu: {input: dropout2}\n  - dropout: 0.5\n"
+                     "  - relu: {input: dropout3}\n")
+    assert [(where(e), e.code) for e in errs] == [("5:18", "NS203")]
+
+
+def test_reading_a_part_of_a_refused_split_from_inside_a_group_adds_nothing():
+    """The differential fuzzer (seed 563): inside a named group, `split1.0` of a split refused
+    for its parts was looked up as `g.split1.0`, and reported as the name of no layer."""
+    errs = errors_of("input: [4, 6, 6]\nlayers:\n  - split: [1, 0, 3]\n  - name: g\n"
+                     "    layers:\n      - relu: {input: split1.0}\n")
+    assert [(where(e), e.code) for e in errs] == [("3:16", "NS203")]
+
+
 BAD_DEFAULT = """input: [1, 8]
 blocks:
   unit:
@@ -189,8 +210,8 @@ def test_many_failing_merges_do_not_search_the_network_each():
     import time
 
     start = time.perf_counter()
-    errs = errors_of("input: [1, 8]\nlayers:\n  - conv: {filters: 2, kernel: 1, name: c}\n"
+    errs = errors_of("input: [3, 8]\nlayers:\n  - conv: {filters: 2, kernel: 1, name: c}\n"
                      "  - repeat: 10000\n    layers: [{add: [c, input]}]\n")
     assert time.perf_counter() - start < 30  # it took 30 s of CPU when each searched
     assert len(errs) == 10000 and errs[0].details == (
-        "input 'c' (2, 8) (line 3)", "input 'input' (1, 8) (the network input)")
+        "input 'c' (2, 8) (line 3)", "input 'input' (3, 8) (the network input)")
