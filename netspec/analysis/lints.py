@@ -223,11 +223,25 @@ def activations_in_a_row(net: _Net) -> Iterator[Diagnostic]:
             code=ACTIVATIONS_IN_A_ROW)
 
 
+def input_lints(network: Network, severity: str) -> list[Diagnostic]:
+    """The lints of the input shape alone, which hold whether or not the layers' shapes work
+    out: a channels-last input often makes a later layer fail, and the fix is at `input:`."""
+    return [d._replace(severity=severity) for d in channels_last_input(_Net(network, []))]
+
+
+def channels_first(shape: Shape) -> Shape | None:
+    """The channels-first order of an input that looks channels-last (``(32, 32, 3)`` ->
+    ``(3, 32, 32)``), or None."""
+    if len(shape) < 3 or shape[-1] not in IMAGE_CHANNELS or min(shape[:-1]) < MIN_SIDE:
+        return None
+    return (shape[-1], *shape[:-1])
+
+
 def channels_last_input(net: _Net) -> Iterator[Diagnostic]:
     shape = net.network.input_shape
-    if len(shape) < 3 or shape[-1] not in IMAGE_CHANNELS or min(shape[:-1]) < MIN_SIDE:
+    first = channels_first(shape)
+    if first is None:
         return
-    first = (shape[-1], *shape[:-1])
     readers = ", ".join(f"layer {n.index} '{n.name}'" for n in net.readers[INPUT][:3])
     yield Diagnostic(
         "warning", f"the input {list(shape)} looks channels-last ({', '.join(_axes(shape))}, "
@@ -345,6 +359,6 @@ def _read_share(windows: tuple[Window, ...]) -> float | None:
 
 
 LINTS: tuple[Callable[[_Net], Iterator[Diagnostic]], ...] = (
-    channels_last_input, hidden_output_activation, activations_in_a_row, padded_1x1,
+    hidden_output_activation, activations_in_a_row, padded_1x1,
     dense_holds_most, dropout_at_output, window_discards_input)
 
