@@ -29,7 +29,7 @@ def build_network(doc: Document) -> Network:
     try:
         return build(doc)
     except BuildError as e:
-        raise SpecError(_shape_errors(e.partial) + e.diagnostics) from None
+        raise SpecError(sorted(_shape_errors(e.partial) + e.diagnostics, key=_order)) from None
 
 
 def _shape_errors(partial: Network | None) -> list[Diagnostic]:

@@ -730,7 +730,18 @@ class _NetworkBuilder:
                 where = origins[key] + p.loc[1:]
             else:
                 where = path + p.loc
+            if where[0] == "defaults" and not (p.at_item and origins is not None):
+                self.default_error(p, where, path)
+                continue
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
+
+    def default_error(self, p: Problem, where: tuple, path: tuple) -> None:
+        """A value under `defaults:` that no layer of its kind can take: said once, at the
+        default, for the kind (not for the first layer that inherits it), naming that layer."""
+        first = self.doc.where(path)
+        self.error(f"`defaults: {where[1]}:` {p.message}", where, at_key=p.at_key, hint=p.hint,
+                   code=p.code, details=(f"every {where[1]} layer inherits it; the first is at "
+                                         f"line {first.line}",))
 
 
 def _whole_split(node: Node, split: Node) -> Diagnostic:

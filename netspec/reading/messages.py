@@ -112,6 +112,8 @@ def _bad_value(loc: tuple, errs: list[dict], doc: str | None) -> Problem:
         len(errs) > 1 or of_its_type) else None)
     if of_its_type:  # the value has the right type for these: say what they want of it
         wants = " and ".join(dict.fromkeys(_wants(e) for e in of_its_type))
+        if _percentage(of_its_type, value):
+            hint = f"{path} is a fraction: {value:g}% is {path}: {value / 100:g}"
         return Problem(f"{path} must {wants}, got {describe(value)}", loc, hint)
     wanted = list(dict.fromkeys(_alternative(e) for e in errs))
     if not isinstance(value, list) and len(wanted) > 1 and "a list" in wanted:
@@ -127,6 +129,14 @@ def _bad_value(loc: tuple, errs: list[dict], doc: str | None) -> Problem:
     elif whole and isinstance(value, float):
         message += " (sizes, strides and paddings count whole pixels)"
     return Problem(message, loc, hint)
+
+
+def _percentage(errs: list[dict], value: Any) -> bool:
+    """Whether a value over a bound of 1 reads as a percentage (``dropout: 50``)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value <= 100
+            and any(e["type"] in ("less_than", "less_than_equal") and
+                    (e.get("ctx") or {}).get("lt", (e.get("ctx") or {}).get("le")) == 1
+                    for e in errs))
 
 
 def _wrong_type(err: dict) -> bool:

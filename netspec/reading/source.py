@@ -463,9 +463,9 @@ def yaml_problem(e: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
     if ("flow sequence" in context or "flow mapping" in context) and opened is not None:
         bracket = "[]" if "sequence" in context else "{}"
         where = _mark(opened, file)
-        return Diagnostic("error", f"invalid YAML: the `{bracket[0]}` at line {where.line}, "
-                          f"column {where.col} is never closed: `{bracket[1]}` or `,` expected "
-                          f"before line {at.line}, column {at.col}", where,
+        return Diagnostic("error", f"invalid YAML: this `{bracket[0]}` is never closed: "
+                          f"`{bracket[1]}` or `,` expected before line {at.line}, column "
+                          f"{at.col}", where,
                           hint=f"close it with `{bracket[1]}`, and separate items with `,`",
                           code=INVALID_YAML)
     if "block mapping" in context or "block collection" in context or (

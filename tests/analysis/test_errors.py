@@ -19,7 +19,7 @@ def errors_of(text: str, strict: bool = False):
 CASES = {
     "kernel larger than padded input": (
         "  - conv: {filters: 8, kernel: 31, stride: 2, name: down}\n", "4:32",
-        r"layer 1 'down' \(conv\): output height is floor\(\(28 \+ 2\*0 - 31\) / 2\) \+ 1 = 0",
+        r"layer 1 'down' \(conv\): output height is floor\(\(28 \+ 2\*0 - 31\) / 2\) \+ 1 = -1",
         r"kernel of at most 28, or padding of at least 2"),
     "dense on unflattened input": (
         "  - conv: {filters: 8, kernel: 3}\n  - dense: 10\n", "5:5",
