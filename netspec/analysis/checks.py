@@ -134,6 +134,8 @@ def params_sum(records: list[LayerRecord]) -> str:
     total = sum(r.params for r in terms)
     if not terms:
         return "no layer has parameters"
+    if len(terms) == 1:
+        return f"all of them are {terms[0].name}'s ({terms[0].label})"
     shown = terms
     if len(terms) > MAX_TERMS:
         keep = {id(r) for r in sorted(terms, key=lambda r: -r.params)[:MAX_TERMS - 1]}

@@ -14,6 +14,7 @@ from ..graph.builder import BuildError, build
 from ..graph.module_names import clashes
 from ..graph.network import INPUT, Network, Node
 from ..layers.base import Counts, Layer
+from ..layers.merge import MERGE_MISMATCH
 from ..reading.source import Document
 from .checks import layer_expectations, network_expectations, unread_layers
 from .lints import channels_first, design_lints, input_lints
@@ -59,7 +60,8 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         inputs = tuple(shapes[ref] for ref in node.inputs)
         facts = rules(node.layer, inputs)
         if isinstance(facts, LayerError):
-            errors.append(_located(node, facts, "error", _input_details(network, node, shapes)))
+            errors.append(_located(node, facts, "error", _input_details(network, node, shapes,
+                                                                   facts.code == MERGE_MISMATCH)))
             continue
         out, c, label, found = facts
         f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
@@ -147,14 +149,16 @@ def _yaml(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...]:
-    """For a layer with several inputs: each one's name, shape and line; when their spatial
-    sizes differ, the layer on each input's path where its size last changed."""
+def _input_details(network: Network, node: Node, shapes: dict,
+                   mismatch: bool) -> tuple[str, ...]:
+    """For a layer with several inputs: each one's name, shape and line; for a merge of
+    inputs whose spatial sizes differ, the layer on each one's path where its size last
+    changed."""
     if len(node.inputs) < 2:
         return ()
     nodes = network.by_name
     sizes = {shapes[ref][1:] for ref in node.inputs}
-    trace = len(sizes) > 1 and len({len(size) for size in sizes}) == 1  # same rank, other sizes
+    trace = mismatch and len(sizes) > 1 and len({len(size) for size in sizes}) == 1
     details = []
     for ref in node.inputs:
         line = (f"input '{ref}' {fmt_shape(shapes[ref])}"

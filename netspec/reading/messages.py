@@ -106,14 +106,15 @@ def _bad_value(loc: tuple, errs: list[dict], doc: str | None) -> Problem:
     narrowed to those the value could be (``padding: -1`` is a number below 0, not "no
     list"), a whole number written as ``3.0`` or ``"64"`` is told how to write it, and the
     setting's other forms (its doc) go to the hint."""
-    value, path = errs[0].get("input"), _yaml_path(loc)
+    value: Any = errs[0].get("input")
+    path = _yaml_path(loc)
     of_its_type = [e for e in errs if not _wrong_type(e)]
     hint = _literal_hint(errs) or (f"{path}: {doc}" if doc and (
         len(errs) > 1 or of_its_type) else None)
     if of_its_type:  # the value has the right type for these: say what they want of it
         wants = " and ".join(dict.fromkeys(_wants(e) for e in of_its_type))
         if _percentage(of_its_type, value):
-            hint = f"{path} is a fraction: {value:g}% is {path}: {value / 100:g}"
+            hint = f"{path} is a fraction: {value:g}% is {path}: {float(value) / 100:g}"
         return Problem(f"{path} must {wants}, got {describe(value)}", loc, hint)
     wanted = list(dict.fromkeys(_alternative(e) for e in errs))
     if not isinstance(value, list) and len(wanted) > 1 and "a list" in wanted:
