@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..core.codes import declare
 from ..core.errors import Diagnostic
-from ..core.shapes import fmt_shape
-from ..graph.network import Network, Node
+from ..core.shapes import Shape, axis_names, fmt_shape
+from ..graph.network import INPUT, Network, Node
+from ..layers.base import Working
 from .result import LayerRecord
 
 UNREAD_LAYER = declare(
@@ -58,23 +59,42 @@ def _also(nodes: list[Node]) -> tuple[str, ...]:
     return (f"nor are {len(nodes)} more from this line: {names}",)
 
 
-def layer_expectations(node: Node, r: LayerRecord) -> list[Diagnostic]:
+def layer_expectations(node: Node, r: LayerRecord, inputs: tuple[Shape, ...]) -> list[Diagnostic]:
+    """A layer's ``expect:`` against its figures; a mismatch shows how the figure arises, with
+    the layer's own arithmetic (``floor((32 + 2*0 - 3) / 1) + 1 = 30``, ``(3*3*3 + 1) * 16``)."""
     expect = node.layer.expect
     if expect is None:
         return []
     found = []
     loc = node.where("expect")
-    if expect.shape is not None and tuple(expect.shape) != r.output_shape:
+    shape_wrong = expect.shape is not None and tuple(expect.shape) != r.output_shape
+    params_wrong = expect.params is not None and expect.params != r.params
+    if not (shape_wrong or params_wrong):
+        return []
+    working = node.layer.working(inputs, r.output_shape)
+    if shape_wrong:
         found.append(Diagnostic(
-            "error", f"expected output shape {fmt_shape(tuple(expect.shape))}, "
-            f"got {fmt_shape(r.output_shape)}", loc, node.describe(), (f"layer: {r.label}",),
-            code=EXPECTED_SHAPE))
-    if expect.params is not None and expect.params != r.params:
+            "error", f"expected output shape {fmt_shape(tuple(expect.shape or ()))}, "
+            f"got {fmt_shape(r.output_shape)}", loc, node.describe(),
+            (f"layer: {r.label}, input {' and '.join(map(fmt_shape, inputs))}",
+             *_shape_lines(working)), code=EXPECTED_SHAPE))
+    if params_wrong:
         found.append(Diagnostic(
             "error", f"expected {expect.params:,} parameters, got {r.params:,}", loc,
-            node.describe(), (f"weights {r.weights:,} + biases {r.biases:,} = {r.params:,}",),
-            code=EXPECTED_PARAMS))
+            node.describe(), _params_lines(working, r), code=EXPECTED_PARAMS))
     return found
+
+
+def _shape_lines(working: Working) -> tuple[str, ...]:
+    return tuple(f"output size: {line}" for line in working.shape)
+
+
+def _params_lines(working: Working, r: LayerRecord) -> tuple[str, ...]:
+    lines = tuple(f"parameters: {line}" for line in working.params)
+    return lines or (f"weights {r.weights:,} + biases {r.biases:,} = {r.params:,}",)
+
+
+MAX_TERMS = 12  # the per-layer terms a sum of parameters shows before it folds the rest
 
 
 def network_expectations(network: Network, records: list[LayerRecord]) -> list[Diagnostic]:
@@ -88,17 +108,69 @@ def network_expectations(network: Network, records: list[LayerRecord]) -> list[D
         found.append(Diagnostic(
             "error", f"the network's output shape is {fmt_shape(out)}, expected "
             f"{fmt_shape(tuple(expect.output_shape))}", where["output_shape"],
-            details=(f"the last layer is {records[-1].name} ({records[-1].label})",),
+            details=(f"the last layer is {records[-1].name} ({records[-1].label})",
+                     *_where_axis_arises(network, records, tuple(expect.output_shape))),
             code=EXPECTED_SHAPE))
     if expect.params is not None and expect.params != total:
         found.append(Diagnostic(
             "error", f"the network has {total:,} parameters, expected {expect.params:,} "
-            f"(off by {total - expect.params:+,})", where["params"], code=EXPECTED_PARAMS))
+            f"(off by {total - expect.params:+,})", where["params"],
+            details=(params_sum(records),), code=EXPECTED_PARAMS))
     if expect.max_params is not None and total > expect.max_params:
         top = max(records, key=lambda r: r.params)
         found.append(Diagnostic(
             "error", f"the network has {total:,} parameters, over the budget of "
             f"{expect.max_params:,} by {total - expect.max_params:,}", where["max_params"],
+            details=(params_sum(records),),
             hint=f"the largest layer is {top.name} ({top.label}) with {top.params:,} "
                  f"parameters ({100 * top.params / total:.0f}%)", code=OVER_BUDGET))
     return found
+
+
+def params_sum(records: list[LayerRecord]) -> str:
+    """The network's parameter count as the sum of its layers' (``conv1 448 + dense1 54,090
+    = 54,538``); past MAX_TERMS layers the largest are shown and the others summed."""
+    terms = [r for r in records if r.params]
+    total = sum(r.params for r in terms)
+    if not terms:
+        return "no layer has parameters"
+    if len(terms) == 1:
+        return f"all of them are {terms[0].name}'s ({terms[0].label})"
+    shown = terms
+    if len(terms) > MAX_TERMS:
+        keep = {id(r) for r in sorted(terms, key=lambda r: -r.params)[:MAX_TERMS - 1]}
+        shown = [r for r in terms if id(r) in keep]
+    text = " + ".join(f"{r.name} {r.params:,}" for r in shown)
+    rest = [r for r in terms if r not in shown]
+    if rest:
+        text += f" + {len(rest)} other layers {sum(r.params for r in rest):,}"
+    return f"per layer: {text} = {total:,}"
+
+
+def _where_axis_arises(network: Network, records: list[LayerRecord],
+                       expected: Shape) -> tuple[str, ...]:
+    """The layer that made the output's first axis that differs from ``expected`` (or its
+    rank), found back along the last layer's first inputs, with its arithmetic."""
+    shapes: dict[str, Shape] = {INPUT: network.input_shape}
+    shapes |= {r.name: r.output_shape for r in records}
+    out = records[-1].output_shape
+    axis = next((i for i, (a, b) in enumerate(zip(out, expected)) if a != b), None)
+    name = records[-1].name
+    while name in network.by_name:
+        node = network.by_name[name]
+        before = node.inputs[0]
+        x = shapes.get(before) or network.part_shape(before, shapes) or ()
+        here = shapes[name]
+        changed = len(x) != len(here) if axis is None or len(x) != len(out) else (
+            x[axis] != here[axis])
+        if changed:
+            inputs = tuple(shapes.get(ref) or network.part_shape(ref, shapes) or ()
+                           for ref in node.inputs)
+            names = ("channels", *axis_names(len(out) - 1)) if len(out) > 1 else ("features",)
+            what = "its rank" if axis is None else f"the {names[axis]} {out[axis]}"
+            lines = node.layer.working(inputs, here).shape
+            return (f"{what} is made by {node.describe()} at line {node.location.line}: "
+                    f"{fmt_shape(x)} -> {fmt_shape(here)}",
+                    *(f"  {line}" for line in lines))
+        name = network.producer(before)
+    return ()

@@ -83,6 +83,21 @@ WINDOW_DISCARDS_INPUT = declare(
     "everything), the information is lost. A kernel at least as long as the stride reads "
     "every position. A warning, an error under --strict.",
     "input: [8, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 1, stride: 2}\n")
+NO_CHANNEL_AXIS = declare(
+    "NS608", "no-channel-axis", "a square 2-D input that looks like an image without its "
+    "channel axis",
+    "netspec reads `[28, 28]` as 28 channels of length 28, a 1-D signal: convs and pools "
+    "then slide along one axis only, and the shapes may work out with every count wrong. A "
+    "grey 28x28 image is `[1, 28, 28]`. Said when the input has two equal axes of 8 or more "
+    "and a layer slides a window over it. A warning, an error under --strict.",
+    "input: [28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+BATCH_AXIS = declare(
+    "NS609", "batch-axis-in-input", "the input shape seems to include the batch axis",
+    "`input:` is one sample's shape, without the batch axis: PyTorch's (N, C, H, W) batch of "
+    "3-channel 32x32 images is `input: [3, 32, 32]`. `[64, 3, 32, 32]` is read as a 3-D "
+    "volume of 64 channels. Said when a 4-D input's second axis is 1, 3 or 4 and the last two "
+    "are equal and at least 8. A warning, an error under --strict.",
+    "input: [64, 3, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
 
 DENSE_SHARE = 0.9  # NS605: "most" of the parameters means this share or more
 UNREAD_SHARE = 0.5  # NS607: this share of the input or more never read
@@ -224,11 +239,27 @@ def activations_in_a_row(net: _Net) -> Iterator[Diagnostic]:
             code=ACTIVATIONS_IN_A_ROW)
 
 
+def input_lints(network: Network, severity: str) -> list[Diagnostic]:
+    """The lints of the input shape alone, which hold whether or not the layers' shapes work
+    out: a channels-last input often makes a later layer fail, and the fix is at `input:`."""
+    net = _Net(network, [])
+    found = [*channels_last_input(net), *no_channel_axis(net), *batch_axis(net)]
+    return [d._replace(severity=severity) for d in found]
+
+
+def channels_first(shape: Shape) -> Shape | None:
+    """The channels-first order of an input that looks channels-last (``(32, 32, 3)`` ->
+    ``(3, 32, 32)``), or None."""
+    if len(shape) < 3 or shape[-1] not in IMAGE_CHANNELS or min(shape[:-1]) < MIN_SIDE:
+        return None
+    return (shape[-1], *shape[:-1])
+
+
 def channels_last_input(net: _Net) -> Iterator[Diagnostic]:
     shape = net.network.input_shape
-    if len(shape) < 3 or shape[-1] not in IMAGE_CHANNELS or min(shape[:-1]) < MIN_SIDE:
+    first = channels_first(shape)
+    if first is None:
         return
-    first = (shape[-1], *shape[:-1])
     readers = ", ".join(f"layer {n.index} '{n.name}'" for n in net.readers[INPUT][:3])
     yield Diagnostic(
         "warning", f"the input {list(shape)} looks channels-last ({', '.join(_axes(shape))}, "
@@ -238,6 +269,32 @@ def channels_last_input(net: _Net) -> Iterator[Diagnostic]:
                  "input channels, and every parameter count follows from that",),
         hint=f"for a {shape[-1]}-channel {shape_text(shape[:-1])} input write `input: "
              f"{list(first)}`", code=CHANNELS_LAST_INPUT)
+
+
+def no_channel_axis(net: _Net) -> Iterator[Diagnostic]:
+    shape = net.network.input_shape
+    slides = any(type(n.layer).windows is not Layer.windows for n in net.readers[INPUT])
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < MIN_SIDE or not slides:
+        return
+    side = shape[0]
+    yield Diagnostic(
+        "warning", f"the input {list(shape)} has no channel axis if it is a {side}x{side} "
+        f"image: netspec reads it as {side} channels of length {side}, and the layers that "
+        "read it slide along one axis only", net.network.input_location,
+        hint=f"for a grey {side}x{side} image write `input: [1, {side}, {side}]` (RGB: "
+             f"`[3, {side}, {side}]`)", code=NO_CHANNEL_AXIS)
+
+
+def batch_axis(net: _Net) -> Iterator[Diagnostic]:
+    shape = net.network.input_shape
+    if len(shape) != 4 or shape[1] not in IMAGE_CHANNELS or shape[2] != shape[3] or (
+            shape[2] < MIN_SIDE):
+        return
+    yield Diagnostic(
+        "warning", f"the input {list(shape)} looks like a batch of {shape[0]} images: "
+        "`input:` is one sample's shape, so this is read as a 3-D volume of "
+        f"{shape[0]} channels", net.network.input_location,
+        hint=f"leave the batch axis out: `input: {list(shape[1:])}`", code=BATCH_AXIS)
 
 
 def _axes(shape: Shape) -> tuple[str, ...]:
@@ -346,6 +403,6 @@ def _read_share(windows: tuple[Window, ...]) -> float | None:
 
 
 LINTS: tuple[Callable[[_Net], Iterator[Diagnostic]], ...] = (
-    channels_last_input, hidden_output_activation, activations_in_a_row, padded_1x1,
+    hidden_output_activation, activations_in_a_row, padded_1x1,
     dense_holds_most, dropout_at_output, window_discards_input)
 

@@ -6,15 +6,18 @@ kept with the result; under ``strict`` they are errors. Expectations a spec stat
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..core.errors import Diagnostic, LayerError, SpecError
-from ..core.shapes import Field, Shape, fmt_shape, numel
+from ..core.shapes import Field, Shape, fmt_shape, numel, shape_text
 from ..graph.builder import BuildError, build
 from ..graph.module_names import clashes
 from ..graph.network import INPUT, Network, Node
 from ..layers.base import Counts, Layer
+from ..layers.merge import MERGE_MISMATCH
 from ..reading.source import Document
 from .checks import layer_expectations, network_expectations, unread_layers
-from .lints import design_lints
+from .lints import channels_first, design_lints, input_lints
 from .result import CheckedNetwork, LayerRecord
 from .tasks import training_settings
 
@@ -27,7 +30,7 @@ def build_network(doc: Document) -> Network:
     try:
         return build(doc)
     except BuildError as e:
-        raise SpecError(_shape_errors(e.partial) + e.diagnostics) from None
+        raise SpecError(sorted(_shape_errors(e.partial) + e.diagnostics, key=_order)) from None
 
 
 def _shape_errors(partial: Network | None) -> list[Diagnostic]:
@@ -57,7 +60,8 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         inputs = tuple(shapes[ref] for ref in node.inputs)
         facts = rules(node.layer, inputs)
         if isinstance(facts, LayerError):
-            errors.append(_located(node, facts, "error", _input_details(network, node, shapes)))
+            errors.append(_located(node, facts, "error", _input_details(network, node, shapes,
+                                                                   facts.code == MERGE_MISMATCH)))
             continue
         out, c, label, found = facts
         f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
@@ -65,10 +69,13 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
                              0 if node.layer.is_view else numel(out), c.weights, c.biases,
                              c.state, c.macs, node.group, *f.rounded())
         warnings += [_located(node, w, "error" if strict else "warning") for w in found]
-        errors += layer_expectations(node, record)
+        errors += layer_expectations(node, record, inputs)
         shapes[node.name] = out
         records.append(record)
     warnings += unread_layers(network, "error" if strict else "warning")
+    warnings += input_lints(network, "error" if strict else "warning")
+    if errors and (first := channels_first(network.input_shape)) is not None:
+        errors = _blame_channels_last(network, first, errors)
     if len(records) == len(network.nodes):  # every shape is known: the design lints
         warnings += design_lints(network, records, "error" if strict else "warning")
     if strict:
@@ -79,6 +86,24 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return CheckedNetwork(network, tuple(records), tuple(warnings))
+
+
+def _blame_channels_last(network: Network, first: Shape,
+                         errors: list[Diagnostic]) -> list[Diagnostic]:
+    """When the input looks channels-last and the channels-first order makes a failing
+    layer's shapes work out, that layer's hint is the input's order, not its own settings
+    (a pool's "use kernel 1" for a width of 3 would be the wrong fix)."""
+    try:
+        analyze(replace(network, input_shape=first))
+        fixed = {d.layer for d in errors}
+    except SpecError as e:
+        fixed = {d.layer for d in errors} - {d.layer for d in e.diagnostics
+                                             if d.severity == "error"}
+    line = network.input_location.line if network.input_location else 1
+    hint = (f"the input {list(network.input_shape)} looks channels-last (line {line}): with "
+            f"`input: {list(first)}` this layer's shapes work out")
+    return [d._replace(hint=hint) if d.layer in fixed and d.code and d.code.startswith("NS4")
+            else d for d in errors]
 
 
 # What a kind's rules give for one layer: output shape, counts, label and warnings.
@@ -109,20 +134,59 @@ class _Rules:
 
 
 def _located(node: Node, e: LayerError, severity: str, extra: tuple[str, ...] = ()) -> Diagnostic:
-    return Diagnostic(severity, e.message, node.where(e.key), node.describe(),
-                      tuple(e.details) + extra, e.hint, e.code)
+    """The kind's error at the setting at fault; a setting the layer takes from `defaults:`
+    is reported at the layer (the defaults suit the other layers), naming the defaults line."""
+    where, details = node.where(e.key), tuple(e.details) + extra
+    if e.key in node.defaulted:
+        value = getattr(node.layer, e.key, None)
+        where = node.location
+        details += (f"`{e.key}: {_yaml(value)}` comes from `defaults:` at {node.where(e.key)}; "
+                    f"a `{e.key}:` on this layer overrides it",)
+    return Diagnostic(severity, e.message, where, node.describe(), details, e.hint, e.code)
 
 
-def _input_details(network: Network, node: Node, shapes: dict) -> tuple[str, ...]:
-    """For a layer with several inputs: each one's name, shape and line."""
+def _yaml(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _input_details(network: Network, node: Node, shapes: dict,
+                   mismatch: bool) -> tuple[str, ...]:
+    """For a layer with several inputs: each one's name, shape and line; for a merge of
+    inputs whose spatial sizes differ, the layer on each one's path where its size last
+    changed."""
     if len(node.inputs) < 2:
         return ()
     nodes = network.by_name
-    return tuple(f"input '{ref}' {fmt_shape(shapes[ref])}"
-                 + (f" (line {nodes[network.producer(ref)].location.line})"
-                    if network.producer(ref) in nodes
-                    else " (the network input)")
-                 for ref in node.inputs)
+    sizes = {shapes[ref][1:] for ref in node.inputs}
+    trace = mismatch and len(sizes) > 1 and len({len(size) for size in sizes}) == 1
+    details = []
+    for ref in node.inputs:
+        line = (f"input '{ref}' {fmt_shape(shapes[ref])}"
+                + (f" (line {nodes[network.producer(ref)].location.line})"
+                   if network.producer(ref) in nodes else " (the network input)"))
+        changed = _size_changed_at(network, ref, shapes) if trace else None
+        if changed is not None:
+            was, now = shapes[changed.inputs[0]][1:], shapes[changed.name][1:]
+            was_text = shape_text(was) or "a flat input"
+            line += (f": it makes {was_text} into {shape_text(now)}"
+                     if changed.name == network.producer(ref) else
+                     f": its size {shape_text(now)} is made by {changed.describe()} at line "
+                     f"{changed.location.line}, from {was_text}")
+        details.append(line)
+    return tuple(details)
+
+
+def _size_changed_at(network: Network, ref: str, shapes: dict) -> Node | None:
+    """The last layer on the path to ``ref`` (through each layer's first input) that changed
+    the spatial size; None when the size is the network input's."""
+    name = network.producer(ref)
+    while name != INPUT and name in network.by_name:
+        node = network.by_name[name]
+        before = node.inputs[0]
+        if before not in shapes or shapes[before][1:] != shapes[name][1:]:
+            return node
+        name = network.producer(before)
+    return None
 
 
 def _order(d: Diagnostic) -> tuple[int, int]:

@@ -19,8 +19,16 @@ from ..core.validation import validate
 from ..layers import KINDS, did_you_mean
 from ..layers.base import COMMON, Layer
 from ..reading.document import Placement, SpecFile
-from ..reading.messages import UNKNOWN_KEY, Problem, describe, translate
-from ..reading.source import Document
+from ..reading.messages import (
+    COLON_HINT,
+    SPEC,
+    UNKNOWN_KEY,
+    Problem,
+    colon_message,
+    describe,
+    translate,
+)
+from ..reading.source import MISSING_COLON, Document
 from .blocks import (
     BLOCK_ARGUMENTS,
     BLOCK_PARAMETER,
@@ -150,7 +158,7 @@ def build(doc: Document) -> Network:
         names_resolved = len(b.errors) == before
         prefix = tuple(b.nodes[:b.cutoff])
         partial = Network(name, tuple(spec.input), prefix, doc.file) if (
-            names_resolved and prefix) else None
+            names_resolved and prefix and b.input_known) else None
         raise BuildError(b.errors, partial)
     expect_locs = {k: doc.where(("expect", k)) for k in ("output_shape", "params", "max_params")}
     return Network(name, tuple(spec.input), tuple(b.nodes), doc.file, spec.expect,
@@ -188,6 +196,8 @@ class _NetworkBuilder:
         self.over_limit = False  # the layer limit is reached: nothing more is built
         self.names_only = 0  # inside passes of a group after its errors: layers take names only
         self.by_name: dict[str, Node] = {}  # the layers so far, by full name
+        self.input_known = True  # False when `input:` is at fault: no shapes to check
+        self.broken_blocks: set[str] = set()  # blocks left out for an error: uses not reported
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               details: tuple[str, ...] = (), **kw: Any) -> None:
@@ -232,12 +242,50 @@ class _NetworkBuilder:
             self.refused.add(self.last)
 
     def top_level(self) -> SpecFile:
+        """The spec's top level; with its problems reported, the parts of it that are valid,
+        so that the layers are still checked (BuildError only when there are no layers)."""
         try:
             return validate(SpecFile, self.doc.data)
         except ValidationError as e:
-            self.locate(translate(e, SpecFile, "the spec", defaults_hint=False,
-                                  data=self.doc.data), (), None)
-            raise BuildError(self.errors) from None
+            problems = translate(e, SpecFile, SPEC, defaults_hint=False, data=self.doc.data)
+        self.locate(problems, (), None)
+        kept = self.valid_top_level(problems)
+        if kept is None:
+            raise BuildError(self.errors)
+        return kept
+
+    def valid_top_level(self, problems: list[Problem]) -> SpecFile | None:
+        """The top level without the keys at fault: an unknown key, a bad `name:` or
+        `expect:` change no layer, so the layers' shapes are still checked; a bad `input:`
+        leaves the shapes unknown (a stand-in, never analysed), a bad kind under `defaults:`
+        or block under `blocks:` is left out (its uses are not reported again). None when
+        `layers:` itself is at fault."""
+        data = dict(self.doc.data)
+        independent = True
+        for p in problems:
+            key = p.loc[0] if p.loc else None
+            if key == "layers" or key is None:
+                return None
+            if key in ("defaults", "blocks") and len(p.loc) > 1 and isinstance(
+                    data.get(key), dict):
+                data[key] = {k: v for k, v in data[key].items() if k != p.loc[1]}
+                if key == "blocks":
+                    self.broken_blocks.add(str(p.loc[1]))
+            elif key == "input":
+                data[key], self.input_known = [1], False
+            else:
+                data.pop(key, None)
+            independent = independent and key not in ("defaults", "blocks", "input")
+        if "input" not in data:  # missing, or misspelt (reported as the typo)
+            data["input"], self.input_known, independent = [1], False, False
+        if "layers" not in data:
+            return None
+        if independent:
+            self.cutoff = None  # the layers' own shapes can be checked
+        try:
+            return validate(SpecFile, data)
+        except ValidationError:
+            return None
 
     def defaults(self, spec: SpecFile) -> None:
         """Check `defaults:` once, against each kind's schema, so typos are caught there."""
@@ -661,9 +709,21 @@ class _NetworkBuilder:
                        code=SEVERAL_KINDS)
             return
         first = next(iter(item))
+        if first in self.broken_blocks or self.colonless_kind(first, item[first], path):
+            return
         self.error(f"unknown layer kind '{first}'", path + (first,), at_key=True,
                    layer=self.layer_label(), hint=did_you_mean(first, KINDS) or _known_kinds(),
                    code=UNKNOWN_KIND)
+
+    def colonless_kind(self, key: Any, value: Any, path: tuple) -> bool:
+        """Whether ``key`` is a kind and its value written without the colon (``- conv 16``,
+        ``- conv:16``); reported if so."""
+        kind, _, rest = str(key).replace(":", " ", 1).partition(" ")
+        if kind not in KINDS and kind not in self.blocks or not rest.strip() or value is not None:
+            return False
+        self.error(colon_message(str(key), f"{kind}: {rest.strip()}"), path + (key,),
+                   at_key=True, layer=self.layer_label(), hint=COLON_HINT, code=MISSING_COLON)
+        return True
 
     def locate(self, problems: list[Problem], path: tuple, origins: dict | None,
                layer: str | None = None) -> None:
@@ -677,7 +737,18 @@ class _NetworkBuilder:
                 where = origins[key] + p.loc[1:]
             else:
                 where = path + p.loc
+            if where[0] == "defaults" and not (p.at_item and origins is not None):
+                self.default_error(p, where, path)
+                continue
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)
+
+    def default_error(self, p: Problem, where: tuple, path: tuple) -> None:
+        """A value under `defaults:` that no layer of its kind can take: said once, at the
+        default, for the kind (not for the first layer that inherits it), naming that layer."""
+        first = self.doc.where(path)
+        self.error(f"`defaults: {where[1]}:` {p.message}", where, at_key=p.at_key, hint=p.hint,
+                   code=p.code, details=(f"every {where[1]} layer inherits it; the first is at "
+                                         f"line {first.line}",))
 
 
 def _whole_split(node: Node, split: Node) -> Diagnostic:

@@ -218,8 +218,11 @@ def _setting(w: Window) -> str:
 
 def _empty_output(axis: str, w: Window, x: Shape) -> LayerError:
     need = -(-(w.span - w.size) // 2)
+    room = w.padded - w.span  # negative: the formula's own value, not the 0 it is clamped to
+    raw = (-(-room // w.stride) if w.ceil_mode else room // w.stride) + 1
     return LayerError(
-        f"output {axis} is {w.formula()}, but every size must be at least 1",
+        f"output {axis} is {w.formula().rpartition(' = ')[0]} = {raw}, but every size must be "
+        "at least 1",
         details=[f"input {fmt_shape(x)}; {_setting(w)}",
                  f"the kernel spans {w.span} but the padded {axis} is only {w.padded}"],
         hint=f"a kernel of at most {w.padded}, or padding of at least {need} on each side, "

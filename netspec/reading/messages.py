@@ -15,6 +15,7 @@ from pydantic_core import ValidationError
 from ..core.codes import declare
 from ..core.model import PATTERN_WORDS, field_docs
 from ..layers import did_you_mean
+from .source import MISSING_COLON
 
 UNKNOWN_KEY = declare(
     "NS201", "unknown-key", "a key that the spec, a kind or a setting does not take",
@@ -55,7 +56,10 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
     by_setting = _deepest(by_setting)
     missing = [loc[0] for loc, errs in by_setting.items()
                if errs[0]["type"] == "missing" and len(loc) == 1]
-    typos = {loc: _close(str(loc[0]), missing) for loc, errs in by_setting.items()
+    fields = field_docs(cls)
+    typos = {loc: _renamed(str(loc[0]), fields, what) or _colonless(str(loc[0]), fields)[0]
+             or _close(str(loc[0]), missing)
+             for loc, errs in by_setting.items()
              if errs[0]["type"] == "extra_forbidden" and len(loc) == 1}
     problems = []
     for loc, errs in by_setting.items():
@@ -65,8 +69,13 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
             continue  # reported as the typo that should have named it
         if kind == "extra_forbidden" and len(loc) > 1:
             problems.append(_unknown_nested_key(loc, cls, what))
+        elif kind == "extra_forbidden" and len(loc) == 1 and _colonless(key, fields)[0]:
+            name, value = _colonless(key, fields)
+            problems.append(Problem(colon_message(key, f"{name}: {value}"), loc,
+                                    COLON_HINT, at_key=True, code=MISSING_COLON))
+        elif kind == "extra_forbidden" and (foreign := _foreign(key, fields, what, data)):
+            problems.append(foreign._replace(loc=loc))
         elif kind == "extra_forbidden":
-            fields = field_docs(cls)
             hint = (f"did you mean '{typos[loc]}'?" if typos[loc] else
                     did_you_mean(key, fields) or f"{what} takes: {', '.join(fields)}")
             problems.append(Problem(f"unknown key '{key}' for {what}", loc, hint, at_key=True,
@@ -74,11 +83,161 @@ def translate(e: ValidationError, cls: type, what: str, defaults_hint: bool,
         elif kind == "missing":
             problems.append(_missing(loc, cls, what, defaults_hint))
         else:
-            wants = " or ".join(dict.fromkeys(_wants(err) for err in errs))
-            problems.append(Problem(f"{_yaml_path(loc)} {wants} (got "
-                                    f"{describe(errs[0].get('input'))})", loc,
-                                    _literal_hint(errs)))
+            inner = _nested_class(cls, loc[:-1]) if len(loc) > 1 else cls
+            doc = field_docs(inner).get(str(loc[-1])) if inner and loc else None
+            problems.append(_bad_value(loc, errs, doc))
     return problems
+
+
+# pydantic's error types that say the value is of the wrong type for one alternative of a
+# union, as against a value of the right type out of range (a constraint)
+_TYPE_ERRORS = {"int_type", "int_from_float", "int_parsing", "float_type", "float_parsing",
+                "list_type", "string_type", "bool_type", "bool_parsing", "dict_type",
+                "dataclass_type", "literal_error"}
+_TYPE_WORDS = {"int_type": "a whole number", "int_from_float": "a whole number",
+               "int_parsing": "a whole number", "float_type": "a number",
+               "float_parsing": "a number", "list_type": "a list", "string_type": "text",
+               "bool_type": "true or false", "bool_parsing": "true or false",
+               "dict_type": "a mapping (key: value)", "dataclass_type": "a mapping (key: value)"}
+
+
+def _bad_value(loc: tuple, errs: list[dict], doc: str | None) -> Problem:
+    """A value of the wrong type or out of range, in plain words: a union's alternatives are
+    narrowed to those the value could be (``padding: -1`` is a number below 0, not "no
+    list"), a whole number written as ``3.0`` or ``"64"`` is told how to write it, and the
+    setting's other forms (its doc) go to the hint."""
+    value: Any = errs[0].get("input")
+    path = _yaml_path(loc)
+    of_its_type = [e for e in errs if not _wrong_type(e)]
+    hint = _literal_hint(errs) or (f"{path}: {doc}" if doc and (
+        len(errs) > 1 or of_its_type) else None)
+    if of_its_type:  # the value has the right type for these: say what they want of it
+        wants = " and ".join(dict.fromkeys(_wants(e) for e in of_its_type))
+        if _percentage(of_its_type, value):
+            hint = f"{path} is a fraction: {value:g}% is {path}: {float(value) / 100:g}"
+        return Problem(f"{path} must {wants}, got {describe(value)}", loc, hint)
+    wanted = list(dict.fromkeys(_alternative(e) for e in errs))
+    if not isinstance(value, list) and len(wanted) > 1 and "a list" in wanted:
+        wanted.remove("a list")  # a single value that is wrong: what a single value must be
+    wants = " or ".join(wanted)
+    message = f"{path} must be {wants}, got {describe(value)}"
+    whole = "a whole number" in wanted or "a number" in wanted
+    if whole and isinstance(value, float) and value.is_integer():
+        message += f": write {int(value)}"
+    elif whole and isinstance(value, str) and _number(value) is not None:
+        message = (f"{path} must be {wants}, got the text {value!r} (in quotes): write "
+                   f"{_number(value)}, without the quotes")
+    elif whole and isinstance(value, float):
+        message += " (sizes, strides and paddings count whole pixels)"
+    return Problem(message, loc, hint)
+
+
+def _percentage(errs: list[dict], value: Any) -> bool:
+    """Whether a value over a bound of 1 reads as a percentage (``dropout: 50``)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value <= 100
+            and any(e["type"] in ("less_than", "less_than_equal") and
+                    (e.get("ctx") or {}).get("lt", (e.get("ctx") or {}).get("le")) == 1
+                    for e in errs))
+
+
+def _wrong_type(err: dict) -> bool:
+    """Whether ``err`` says the value is not of its alternative's type at all (a word that
+    should have been one of a few is of the right type, text, and said as a choice)."""
+    if err["type"] == "literal_error":
+        return not isinstance(err.get("input"), str)
+    return err["type"] in _TYPE_ERRORS
+
+
+def _alternative(err: dict) -> str:
+    """What one alternative of a setting takes, in words: "a whole number", "'same' or
+    'valid'"."""
+    if err["type"] == "literal_error":
+        return err["ctx"]["expected"]
+    return _TYPE_WORDS.get(err["type"]) or _wants(err).removeprefix("be ")
+
+
+def _number(text: str) -> int | float | None:
+    """The number a quoted text spells (``"64"``), or None."""
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+# Other frameworks' names for settings (PyTorch's, Keras'): the netspec setting that says the
+# same, or None and why netspec needs none (what it infers from the previous layer).
+FOREIGN_NAMES: dict[str, tuple[str | None, str]] = {
+    "in_channels": (None, "netspec infers the input channels from the previous layer"),
+    "in_features": (None, "netspec infers the input features from the previous layer"),
+    "num_features": (None, "netspec infers the channels it normalises from the previous layer"),
+    "normalized_shape": (None, "netspec infers the shape it normalises from the previous layer"),
+    "input_dim": (None, "netspec infers a layer's input size from the previous layer"),
+    "input_shape": (None, "netspec infers a layer's input shape from the previous layer; the "
+                          "network's is the spec's top-level `input:`"),
+    "padding_mode": (None, "netspec pads with zeros only (PyTorch's default, 'zeros')"),
+    "inplace": (None, "whether PyTorch overwrites its input changes no shape or count"),
+    "out_channels": ("filters", "PyTorch's name"),
+    "out_features": ("units", "PyTorch's name"),
+    "kernel_size": ("kernel", "PyTorch's and Keras' name"),
+    "pool_size": ("kernel", "Keras' name"),
+    "strides": ("stride", "Keras' name"),
+    "dilation_rate": ("dilation", "Keras' name"),
+    "use_bias": ("bias", "Keras' name"),
+    "p": ("rate", "PyTorch's name"),
+}
+SPEC = "the spec"  # how messages name the top level
+
+
+COLON_HINT = "YAML reads `key: value`, a colon and a space; without them the two are one key"
+
+
+def colon_message(written: str, fixed: str) -> str:
+    """What is wrong with a key and value written without their colon, or its space."""
+    if ":" in written:
+        return f"'{written}' needs a space after its colon: write `{fixed}`"
+    return f"'{written}' is missing the colon after '{fixed.split(':')[0]}': write `{fixed}`"
+
+
+def _colonless(key: str, fields: dict) -> tuple[str | None, str]:
+    """The setting and value of a key that is ``kernel 3`` or ``kernel:3`` (a colon or its
+    space missing inside braces), or (None, '')."""
+    name, _, value = key.replace(":", " ", 1).partition(" ")
+    value = value.strip()
+    looks_like_a_value = value[:1].isdigit() or value[:1] in "[-$" or value in (
+        "same", "valid", "true", "false")
+    return (name, value) if name in fields and value and looks_like_a_value else (None, "")
+
+
+def _renamed(key: str, fields: dict, what: str) -> str | None:
+    """The setting a foreign name stands for, when ``fields`` has it."""
+    name = "input" if what == SPEC and key == "input_shape" else FOREIGN_NAMES.get(key, ("",))[0]
+    return name if name in fields else None
+
+
+def _foreign(key: str, fields: dict, what: str, data: Any) -> Problem | None:
+    """An unknown key that is another framework's name: what netspec calls it, or why
+    netspec needs no such setting. None for any other key."""
+    if key not in FOREIGN_NAMES:
+        return None
+    name, why = FOREIGN_NAMES[key]
+    value = data.get(key) if isinstance(data, dict) else None
+    if what == SPEC and key == "input_shape":
+        name, why = "input", "Keras' name"
+    if name is None:
+        return Problem(f"{what} has no setting '{key}': {why}", (), f"remove `{key}: "
+                       f"{_yaml(value)}`", at_key=True, code=UNKNOWN_KEY)
+    if name not in fields:
+        return None
+    return Problem(f"{what} has no setting '{key}' ({why}): netspec calls it `{name}`", (),
+                   f"write `{name}: {_yaml(value)}`", at_key=True, code=UNKNOWN_KEY)
+
+
+def _yaml(value: Any) -> str:
+    """A value as a spec would write it (``true``, ``[3, 3]``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else str(value)
 
 
 def _deepest(by_setting: dict[tuple, list[Any]]) -> dict[tuple, list[Any]]:
@@ -98,6 +257,9 @@ def _missing(loc: tuple, cls: type, what: str, defaults_hint: bool) -> Problem:
     desc = field_docs(inner).get(key) if inner else None
     owner = what if len(loc) == 1 else f"{_yaml_path(loc[:-1])} of {what}"
     hint = f"give `{key}: ...` here" + (f" or under `defaults: {what}:`" if defaults_hint else "")
+    if what == SPEC and loc == ("input",):
+        hint = ("give the input's shape without the batch axis, channels first: `input: "
+                "[3, 32, 32]` for 32x32 RGB images, `input: [1, 28, 28]` for MNIST digits")
     return Problem(f"{owner} needs '{key}'" + (f" ({desc})" if desc else ""), loc, hint,
                    at_item=True, code=MISSING_SETTING)
 
@@ -150,7 +312,9 @@ def _literal_hint(errs: list[dict]) -> str | None:
 
 
 def describe(value: Any) -> str:
-    text = repr(value)
+    """A value as messages show it: Python's repr, but YAML's words for true, false, null."""
+    text = {True: "true", False: "false", None: "null"}.get(value, repr(value)) if (
+        value is None or isinstance(value, bool)) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -183,13 +347,24 @@ def _yaml_path(loc: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)[1:]
 
 
+_BOUNDS = {"greater_than_equal": ("ge", "be at least {}"),
+           "greater_than": ("gt", "be more than {}"),
+           "less_than_equal": ("le", "be at most {}"), "less_than": ("lt", "be less than {}")}
+
+
 def _wants(err: dict) -> str:
-    """pydantic's "Input should be ..." as "should be ..." after the setting's name; a pattern
-    and a dataclass said in words."""
-    if err["type"] == "dataclass_type":
-        return "should be a mapping (key: value)"
-    if err["type"] == "string_pattern_mismatch" and err["ctx"]["pattern"] in PATTERN_WORDS:
-        return PATTERN_WORDS[err["ctx"]["pattern"]]
-    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should", "should",
-                 err["msg"].rstrip("."))
+    """What an alternative wants of a value of its type, after "must": a bound ("be at least
+    1"), a pattern and a dataclass in words, else pydantic's "Input should ..." trimmed."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        bound = ctx.get(key)
+        return words.format(f"{bound:,}" if isinstance(bound, int) else f"{bound:g}")
+    if kind == "dataclass_type":
+        return "be a mapping (key: value)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_WORDS:
+        return PATTERN_WORDS[ctx["pattern"]].removeprefix("should ")
+    if kind == "literal_error":
+        return "be one of " + ctx["expected"]
+    msg = re.sub(r"^(Input|List|String|Dictionary|Value) should ", "", err["msg"].rstrip("."))
     return msg.replace(" after validation", "")

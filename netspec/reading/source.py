@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from ..core.codes import declare
-from ..core.errors import Location, SpecError
+from ..core.errors import Diagnostic, Location, SpecError
 
 UNREADABLE = declare(
     "NS101", "file-unreadable", "the spec file cannot be read",
@@ -114,6 +114,13 @@ BAD_DATE = declare(
     "datetime), and this one names a day, hour or offset that does not exist. Quote it to "
     "keep it as text.",
     "input: [1, 8]\ndescription: 2024-02-30\nlayers: [relu]\n")
+MISSING_COLON = declare(
+    "NS120", "missing-colon", "a key without its colon (`kernel 3`, `kernel:3`)",
+    "YAML reads `key: value`, a colon and a space. Without them the key and its value are one "
+    "text that runs on into the next line, and the parser notices only there; netspec points "
+    "at the line whose colon is missing and writes the fix. Inside braces (`{filters: 16, "
+    "kernel 3}`) the text is read as a key of its own, with the same message.",
+    "input: [1, 8]\nlayers\n  - relu\n")
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -218,8 +225,7 @@ def load_text(text: str, file: str = "<string>") -> Document:
     try:
         data = reader.run(yaml.parse(text, Loader=Loader))
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise SpecError.single(_yaml_message(e), _mark(mark, file), code=INVALID_YAML) from None
+        raise SpecError([yaml_problem(e, text, file)]) from None
     except yaml.YAMLError as e:
         raise SpecError.single(f"invalid YAML: {e}", Location(file, 1, 1),
                                code=INVALID_YAML) from None
@@ -439,9 +445,86 @@ def _mark(mark: Any, file: str) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _yaml_message(e: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (e.context, e.problem) if p]
-    return "invalid YAML: " + ", ".join(parts)
+def yaml_problem(e: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+    """PyYAML's error said in plain words at the line of the mistake, which is often before
+    where the parser noticed it: a key without its colon runs on into the next line, an
+    unclosed bracket is noticed where the file goes on. PyYAML's own words when no case fits."""
+    problem, context = e.problem or "", e.context or ""
+    at, opened = _mark(e.problem_mark or e.context_mark, file), e.context_mark
+    lines = text.splitlines()
+    if "could not find expected ':'" in problem and opened is not None:
+        return _missing_colon(lines, opened.line, opened.column, file)
+    if "mapping values are not allowed" in problem:
+        return _colon_not_allowed(lines, at, file)
+    if "\t" in problem or "tab" in problem or _char_at(lines, e.problem_mark) == "\t":
+        return Diagnostic("error", "invalid YAML: a tab in the indentation; YAML indents with "
+                          "spaces only", at, hint="replace the tab with spaces",
+                          code=INVALID_YAML)
+    if ("flow sequence" in context or "flow mapping" in context) and opened is not None:
+        bracket = "[]" if "sequence" in context else "{}"
+        where = _mark(opened, file)
+        return Diagnostic("error", f"invalid YAML: this `{bracket[0]}` is never closed: "
+                          f"`{bracket[1]}` or `,` expected before line {at.line}, column "
+                          f"{at.col}", where,
+                          hint=f"close it with `{bracket[1]}`, and separate items with `,`",
+                          code=INVALID_YAML)
+    if "block mapping" in context or "block collection" in context or (
+            "block sequence" in context):
+        begun = f" (begun at line {opened.line + 1}, column {opened.column + 1})" if opened else ""
+        return Diagnostic("error", "invalid YAML: this line is indented unlike the lines of "
+                          f"the mapping or list it belongs to{begun}", at,
+                          hint="the keys of one mapping start in one column, and so do the "
+                               "`- ` items of one list", code=INVALID_YAML)
+    if "quoted scalar" in context and opened is not None:
+        where = _mark(opened, file)
+        return Diagnostic("error", "invalid YAML: this quote is never closed", where,
+                          hint="end the text with the same quote it starts with",
+                          code=INVALID_YAML)
+    parts = [p for p in (context, problem) if p]
+    return Diagnostic("error", "invalid YAML: " + ", ".join(parts), at, code=INVALID_YAML)
+
+
+def _char_at(lines: list[str], mark: Any) -> str:
+    """The character at a 0-based PyYAML mark, or ''."""
+    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _missing_colon(lines: list[str], line: int, col: int, file: str) -> Diagnostic:
+    """A key whose colon is missing (``kernel 3``) or has no space after it (``kernel:3``),
+    at 0-based ``line`` and ``col``; the fix written out."""
+    written = lines[line][col:].split("#")[0].strip() if line < len(lines) else ""
+    key, _, value = written.replace(":", " ", 1).partition(" ")
+    fixed = f"{key}: {value.strip()}" if value.strip() else f"{key}:"
+    message = (f"`{written}` needs a space after its colon: write `{fixed}`" if ":" in written
+               else f"`{written}` is missing the colon after '{key}': write `{fixed}`")
+    return Diagnostic("error", message, Location(file, line + 1, col + 1),
+                      hint="YAML reads `key: value`, a colon and a space; without them the "
+                           "line runs on into the next", code=MISSING_COLON)
+
+
+def _colon_not_allowed(lines: list[str], at: Location, file: str) -> Diagnostic:
+    """A colon where YAML takes no `key: value`: a second on one line (``- conv: filters:
+    16``), or one after a line whose own colon is missing (the two read as one text)."""
+    here = lines[at.line - 1] if at.line <= len(lines) else ""
+    if ": " in here[:at.col - 1]:
+        outer, _, inner = here[:at.col - 1].partition(": ")
+        outer, inner = outer.strip().lstrip("- "), inner.strip()
+        return Diagnostic("error", "invalid YAML: a second `key: value` on one line; a value "
+                          "that is itself a mapping goes in braces or on indented lines of "
+                          "its own", at, hint=f"write `{outer}: {{{inner}: ...}}`, or put "
+                          f"`{inner}:` on the next line, indented", code=INVALID_YAML)
+    before = at.line - 2
+    while before >= 0 and not lines[before].split("#")[0].strip():
+        before -= 1
+    if before >= 0 and ":" not in lines[before].split("#")[0]:
+        line = lines[before]
+        col = len(line) - len(line.lstrip(" -"))
+        return _missing_colon(lines, before, col, file)
+    return Diagnostic("error", "invalid YAML: a colon that YAML takes for a second `key: value` "
+                      "here", at, hint="check the colons and the indentation of this line and "
+                      "the one before", code=INVALID_YAML)
 
 
 def _kind(value: Any) -> str:

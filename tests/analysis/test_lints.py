@@ -225,6 +225,42 @@ def test_a_stride_no_longer_than_the_kernel_stays_silent():
     assert lints("input: [8, 28, 28]\nlayers:\n  - maxpool: 2\n  - conv: {filters: 8, kernel: "
                  "3, stride: 3, padding: 1}\n") == []
 
+def test_a_channels_last_input_that_breaks_a_later_layer_is_said_at_the_input_too():
+    """The input's line gets the warning even though the shapes fail, and the failing pool's
+    hint is the input's order (not "a kernel of at most 1")."""
+    with pytest.raises(netspec.SpecError) as e:
+        netspec.analyze("input: [32, 32, 3]\nlayers:\n  - conv: {filters: 16, kernel: 3}\n"
+                        "  - maxpool: 2\n")
+    w, err = e.value.diagnostics
+    assert (w.code, where(w)) == ("NS603", (1, 8))
+    assert (err.code, where(err)) == ("NS401", (4, 14))
+    assert err.hint == ("the input [32, 32, 3] looks channels-last (line 1): with `input: "
+                        "[3, 32, 32]` this layer's shapes work out")
+
+
+# NS608: an image without its channel axis; NS609: the batch axis in the input
+
+def test_a_square_2d_input_read_by_a_conv_is_said_to_lack_its_channel_axis():
+    w = only("input: [28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+    assert (w.code, where(w)) == ("NS608", (1, 8))
+    assert w.hint == "for a grey 28x28 image write `input: [1, 28, 28]` (RGB: `[3, 28, 28]`)"
+
+
+@pytest.mark.parametrize("text", [
+    "input: [28, 28]\nlayers:\n  - flatten\n  - dense: 10\n",  # no window: a table of values
+    "input: [64, 100]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n",  # a signal
+    "input: [4, 4]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n",
+    "input: [1, 32, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n",  # a volume
+    "input: [16, 8, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n"])
+def test_signals_tables_and_volumes_stay_silent(text):
+    assert lints(text) == []
+
+
+def test_a_batch_of_images_as_the_input_is_said_with_the_shape_to_paste():
+    w = only("input: [64, 3, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+    assert (w.code, where(w)) == ("NS609", (1, 8))
+    assert w.hint == "leave the batch axis out: `input: [3, 32, 32]`"
+
 
 # all lints
 

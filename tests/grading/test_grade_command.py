@@ -34,8 +34,8 @@ def test_text_is_a_line_per_student_then_the_feedback(capsys):
     assert "== examples/grading/submissions/erin.yaml: 9/12" in lines
     assert ("  MISS  receptive field (0/3): receptive field of conv3 is 11x11, the assignment "
             "asks for at least 15: another 3x3 conv or a pool before conv3 would reach it") in lines
-    assert ("    examples/grading/submissions/frank.yaml:4:7: error[NS104]: invalid YAML: while "
-            "parsing a flow sequence, did not find expected ',' or ']'") in lines
+    assert ("    examples/grading/submissions/frank.yaml:3:8: error[NS104]: invalid YAML: this "
+            "`[` is never closed: `]` or `,` expected before line 4, column 7") in lines
     assert any(line.startswith("  against the reference solution (examples/grading/solution."
                                "yaml)") for line in lines)
 

@@ -31,11 +31,11 @@ def problems(text: str) -> list[str]:
      "r.yaml:2:12: error[NS702]: criteria[0].count of the rubric needs 'kind' (a layer kind, "
      "or a list of kinds counted together)"),
     ("criteria:\n  - params: {max: lots}\n",
-     "r.yaml:2:19: error[NS703]: criteria[0].params.max should be a valid integer (got 'lots')"),
+     "r.yaml:2:19: error[NS703]: criteria[0].params.max must be a whole number, got 'lots'"),
     ("criteria:\n  - params: {max: 10}\n    points: -1\n",
-     "r.yaml:3:13: error[NS703]: criteria[0].points should be greater than or equal to 0"),
+     "r.yaml:3:13: error[NS703]: criteria[0].points must be at least 0, got -1"),
     ("limits: {seconds: 1000}\ncriteria:\n  - params: {max: 10}\n",
-     "r.yaml:1:19: error[NS703]: limits.seconds should be less than or equal to 600"),
+     "r.yaml:1:19: error[NS703]: limits.seconds must be at most 600, got 1000"),
     ("criteria:\n  - name: size\n    params: {max: 100000}\n    macs: {max: 1000000}\n",
      "r.yaml:2:5: error[NS704]: criterion 1 names 2 checks (params, macs)"),
     ("criteria:\n  - name: nothing\n    points: 2\n",
@@ -131,11 +131,11 @@ def test_the_spec_format_names_a_nested_missing_setting_too(tmp_path):
     ("", "rubric.yaml:1:1: error[NS105]: the rubric is empty\n"
          "  hint: a rubric is a mapping with at least `criteria:` (docs/grading.md)"),
     ("- params\n", "rubric.yaml:1:1: error[NS106]: a rubric must be a YAML mapping, not a list"),
-    ("criteria: [params]\n", "rubric.yaml:1:12: error[NS703]: criteria[0] should be a mapping "
-                             "(key: value) (got 'params')"),
+    ("criteria: [params]\n", "rubric.yaml:1:12: error[NS703]: criteria[0] must be a mapping "
+                             "(key: value), got 'params'"),
     ("reference: [1]\ncriteria: [{params: {max: 1}}]\n",
-     "rubric.yaml:1:12: error[NS703]: reference should be a valid string or should be a valid "
-     "dictionary (got [1])"),
+     "rubric.yaml:1:12: error[NS703]: reference must be text or a mapping "
+     "(key: value), got [1]"),
 ])
 def test_a_file_that_is_no_rubric_is_said_to_be_one(tmp_path, text, expected):
     (tmp_path / "rubric.yaml").write_text(text)

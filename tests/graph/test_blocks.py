@@ -153,7 +153,7 @@ layers:
 """)
     assert e.message == ("add needs inputs of one shape (or of size 1 on an axis where they "
                          "differ), got (16, 32, 32) and (32, 16, 16): channels 16 vs 32")
-    assert e.details == ("input 'stem' (16, 32, 32) (line 3)", "input 'conv2' (32, 16, 16) (line 4)")
+    assert e.details == ("input 'stem' (16, 32, 32) (line 3)", "input 'conv2' (32, 16, 16) (line 4): it makes 32x32 into 16x16")
     assert e.location.line == 5
 
 
@@ -165,7 +165,7 @@ def test_concat_with_different_sizes():
 
 def test_merge_needs_two_inputs():
     (e,) = errors_of("input: [3, 8, 8]\nlayers:\n  - add: [input]\n")
-    assert "input should have at least 2 items" in e.message
+    assert "input must have at least 2 items" in e.message
 
 
 RESNETISH = "input: [8, 16, 16]" + BASIC + """

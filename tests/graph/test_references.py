@@ -60,7 +60,7 @@ def test_reading_a_layer_refused_for_a_bad_setting_is_no_error_of_its_own():
     errs = errors_of("input: [1, 8]\nlayers:\n  - conv: {filters: 0, kernel: 3, name: c}\n"
                      "  - relu: {input: c}\n  - add: [c, relu1]\n  - tanh: {input: c}\n")
     assert [(where(e), e.code) for e in errs] == [("3:21", "NS203")]
-    assert errs[0].message == "filters should be greater than or equal to 1 (got 0)"
+    assert errs[0].message == "filters must be at least 1, got 0"
 
 
 @pytest.mark.parametrize("refused", [
@@ -118,8 +118,8 @@ layers:
 def test_an_invalid_block_default_is_reported_once_at_the_default_naming_the_use():
     (e,) = errors_of(BAD_DEFAULT)
     assert e.format() == (
-        "<string>:4:17: error[NS203]: layer 1 (conv): filters should be a valid integer "
-        "(got 'O')\n  the default of 'f' in block 'unit', used at line 8")
+        "<string>:4:17: error[NS203]: layer 1 (conv): filters must be a whole number, "
+        "got 'O'\n  the default of 'f' in block 'unit', used at line 8")
 
 
 def test_an_argument_that_is_invalid_is_reported_at_each_use_that_gives_it():
@@ -160,18 +160,18 @@ def test_a_typo_in_a_block_used_many_times_is_one_error():
 
 @pytest.mark.parametrize("item, at, message", [
     ("  - unit: {name: 3}", "8:18",
-     "the use of block 'unit': name should be a valid string (got 3)"),
-    ("  - unit: {name: a b}", "8:18", "the use of block 'unit': name should be a name of "
-     "letters, digits and _ that does not start with a digit (got 'a b')"),
+     "the use of block 'unit': name must be text, got 3"),
+    ("  - unit: {name: a b}", "8:18", "the use of block 'unit': name must be a name of "
+     "letters, digits and _ that does not start with a digit, got 'a b'"),
     ("  - unit: {input: [input, 3]}", "8:19",
-     "the use of block 'unit': input should be a valid string (got ['input', 3])"),
-    ("  - unit: {input: '1x'}", "8:19", "the use of block 'unit': input should name an "
+     "the use of block 'unit': input must be text, got ['input', 3]"),
+    ("  - unit: {input: '1x'}", "8:19", "the use of block 'unit': input must name an "
      "earlier layer (letters, digits and _, not starting with a digit; dotted inside blocks) "
-     "or be $input (got '1x')"),
+     "or be $input, got '1x'"),
     ("  - {name: g, input: 1.5, layers: [relu]}", "8:22",
-     "a group: input should be a valid string (got 1.5)"),
+     "a group: input must be text, got 1.5"),
     ("  - {input: [a, b], layers: [relu]}", "8:13",
-     "a group: input should be a valid string (got ['a', 'b'])"),
+     "a group: input must be text, got ['a', 'b']"),
 ])
 def test_the_name_and_input_of_a_group_or_block_use_are_checked(item, at, message):
     """A mutation fuzzer's finds: these gave internal errors (TypeError) or names PyTorch

@@ -123,4 +123,4 @@ def test_shuffle_groups_must_divide_the_channels():
 
 def test_parts_are_bounded():
     (e,) = errors((4, 4, 4), "split: 5000")
-    assert e.code == "NS203" and "1024" in e.message
+    assert e.code == "NS203" and "1,024" in e.message

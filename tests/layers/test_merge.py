@@ -83,7 +83,7 @@ def test_a_mismatch_names_the_axis_and_both_inputs():
     assert e.message == ("multiply needs inputs of one shape (or of size 1 on an axis where "
                          "they differ), got (8, 6, 6) and (8, 4, 4): height 4 vs 6")
     assert e.details == ("input 'input' (8, 6, 6) (the network input)",
-                         "input 'small' (8, 4, 4) (line 3)")
+                         "input 'small' (8, 4, 4) (line 3): it makes 6x6 into 4x4")
     (e,) = errors((8, 6, 6), "global_avgpool: {name: flat}", "multiply: [input, flat]")
     assert "needs inputs with the same number of axes, got (8, 6, 6) and (8,)" in e.message
     assert "adaptive_avgpool: 1" in e.hint

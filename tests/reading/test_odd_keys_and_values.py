@@ -26,8 +26,8 @@ def check(tmp_path, capsys, text: str) -> tuple[int, str]:
      "spec.yaml:3:10: error[NS201]: unknown key 'output shape' in expect of the spec\n"
      "  hint: did you mean 'output_shape'?"),
     ("input: [1, 8]\nlayers:\n  - conv: {filters: 3², kernel: 3}\n",
-     "spec.yaml:3:21: error[NS203]: layer 1 (conv): filters should be a valid integer "
-     "(got '3²')"),
+     "spec.yaml:3:21: error[NS203]: layer 1 (conv): filters must be a whole number, "
+     "got '3²'"),
     ("input: [1, 8]\ns: ²\nlayers: [relu]\n",
      "spec.yaml:2:1: error[NS201]: unknown key 's' for the spec"),
     ("input: [1, 8]\nlayers:\n  - relu: {name: !!bool layer3}\n",
@@ -35,11 +35,11 @@ def check(tmp_path, capsys, text: str) -> tuple[int, str]:
      "on/off)"),
     # An Arabic-Indic three is a string in YAML (PyYAML reads '٣'), not 3 filters.
     ("input: [1, 8]\nlayers:\n  - conv: {filters: ٣, kernel: 3}\n",
-     "spec.yaml:3:21: error[NS203]: layer 1 (conv): filters should be a valid integer "
-     "(got '٣')"),
+     "spec.yaml:3:21: error[NS203]: layer 1 (conv): filters must be a whole number, "
+     "got the text '٣' (in quotes): write 3, without the quotes"),
     ("input: [1, 8]\nlayers:\n  - conv: {filters: 2, kernel: [x]}\n",  # the list's item
-     "spec.yaml:3:33: error[NS203]: layer 1 (conv): kernel[0] should be a valid integer "
-     "(got 'x')"),
+     "spec.yaml:3:33: error[NS203]: layer 1 (conv): kernel[0] must be a whole number, "
+     "got 'x'"),
 ])
 def test_the_mistake_is_located_and_coded(tmp_path, capsys, text, expected):
     code, out = check(tmp_path, capsys, text)

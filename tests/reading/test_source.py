@@ -44,17 +44,17 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     ("input: [1, " + "9" * 5000 + "]\nlayers: [relu]\n", "NS114", "has 5,000 digits"),
     ("name: " + "x" * 20_000 + "\n", "NS113", "a value of 20,000 characters is too long"),
     ("input: [1, 100000000000000000000, 8]\nlayers: [relu]\n", "NS203",
-     "input[1] should be less than or equal to 2147483647"),
+     "input[1] must be at most 2,147,483,647, got 100000000000000000000"),
     ("input: [1, 8, 8]\nlayers:\n  - repeat: 10000\n    layers:\n"
      "      - repeat: 10000\n        layers: [relu]\n", "NS305",
      "would exceed the limit of 100,000 layers"),
-    ("input: [1, 8, 8]\nlayers: relu\n", "NS203", "layers should be a valid list"),
+    ("input: [1, 8, 8]\nlayers: relu\n", "NS203", "layers must be a list, got 'relu'"),
     ("input: [1, 8, 8]\nlayers: [3]\n", "NS303", "a layer is a kind name or a mapping, not 3"),
     ("input: [1, 8, 8]\nlayers: [relu]\nblokcs: {}\n", "NS201",
      "unknown key 'blokcs' for the spec"),
     ("input: [1, 2, 3, 4, 5]\nlayers: [relu]\n", "NS203",
-     "input should have at most 4 items, not 5"),
-    ("input: [true, 8]\nlayers: [relu]\n", "NS203", "input[0] should be a valid integer"),
+     "input must have at most 4 items, not 5"),
+    ("input: [true, 8]\nlayers: [relu]\n", "NS203", "input[0] must be a whole number, got true"),
 ])
 def test_hostile_and_malformed_inputs(tmp_path, content, code, expected):
     found = error_of(tmp_path, content)
