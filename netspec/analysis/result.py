@@ -164,7 +164,8 @@ class CheckedNetwork:
                    if node.layer.casts_weights)
         extra = sum(node.layer.extra_buffer_bytes for node in self.network.nodes)
         return estimate(self.total_params, self.total_activations, self.total_state, batch,
-                        dtype, optimizer, saved, peak, tensors, cast, extra)
+                        dtype, optimizer, saved=saved, inference_peak=peak,
+                        param_tensors=tensors, cast_weights=cast, extra_state=extra)
 
     def saved_by_layer(self, batch: int = 1, dtype: str = "float32") -> dict[str, int]:
         """Bytes autograd keeps of each layer's tensors (``input``: the network input's); a

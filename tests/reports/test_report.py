@@ -78,6 +78,15 @@ def test_saved_bytes_per_layer_add_up_to_the_total(vgg):
     assert per_layer["flatten1"] == 0
 
 
+def test_the_command_line_takes_an_optimizer(capsys):
+    assert main(["report", "lenet5", "--optimizer", "sgd"]) == 0
+    out = capsys.readouterr().out
+    assert "training estimate (sgd): " in out and "optimizer state 0 B" in out
+    with pytest.raises(SystemExit) as e:
+        main(["report", "lenet5", "--optimizer", "lion"])
+    assert e.value.code == 2 and "invalid choice: 'lion'" in capsys.readouterr().err
+
+
 def test_an_unknown_optimizer_is_a_usage_error(vgg):
     with pytest.raises(UsageError, match="unknown optimizer 'lion'; one of sgd, momentum"):
         vgg.report(optimizer="lion")
