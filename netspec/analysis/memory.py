@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from ..core.errors import UsageError
 from ..core.shapes import Shape, numel
-from ..graph.network import INPUT, Network, Node, part_of
+from ..graph.network import INPUT, Network, Node, named_scopes, part_of
 from ..layers.base import ACTIVATION, BEFORE_ACTIVATION, OUTPUT, Moments
 from ..layers.base import INPUT as FROM_INPUT
 
@@ -177,12 +177,39 @@ def kept_tensors(network: Network, shapes: Mapping[str, Shape], learns: Set[str]
     return list(kept.values())
 
 
+def releases(network: Network) -> dict[int, list[str]]:
+    """After which layer each tensor is freed, as the compiled module frees it: after its last
+    reader, or, when a reader is in a block or named group that its producer is not in, after
+    that block's last layer (the block's module holds what it was called with until it
+    returns); a tensor nothing reads, at once. The output and the input never are."""
+    nodes = network.nodes
+    paths = [named_scopes(node.group) for node in nodes]
+    scope_end = {scope: i for i, path in enumerate(paths) for scope in path}
+    made = {node.name: i for i, node in enumerate(nodes)}
+    last: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        for ref in node.inputs:
+            owner = part_of(ref, network.by_name) if ref not in made else None
+            p = made[owner.name] if owner else made.get(ref)
+            around = set(paths[p]) if p is not None else set()
+            outer = next((s for s in paths[i] if s not in around), None)
+            last[ref] = max(last.get(ref, 0), i if outer is None else scope_end[outer])
+    for i, node in enumerate(nodes):
+        for name in node.part_names or (node.name,):
+            last.setdefault(name, i)
+    out: dict[int, list[str]] = {}
+    for ref, i in last.items():
+        if ref not in (INPUT, network.output):
+            out.setdefault(i, []).append(ref)
+    return out
+
+
 def inference_peak(network: Network, shapes: Mapping[str, Shape], batch: int, dtype: str,
                    in_place: Set[str] = frozenset()) -> int:
     """The most activation bytes alive at once in a forward without autograd, each tensor freed
-    after the last layer that reads it (the output and the caller's input never are)."""
+    when the compiled module lets it go (:func:`releases`); the caller's input throughout."""
     g = _Graph(network, shapes, in_place, training=False)
-    last_use = {ref: i for i, node in enumerate(network.nodes) for ref in node.inputs}
+    freed = releases(network)
     size = DTYPES[dtype]
     live_names: dict[str, int] = {INPUT: 1}  # storage -> how many live names hold it
     live_bytes = {INPUT: numel(network.input_shape) * size * batch}
@@ -194,12 +221,11 @@ def inference_peak(network: Network, shapes: Mapping[str, Shape], batch: int, dt
             key = g.of(name)
             live_names[key] = live_names.get(key, 0) + 1
             live_bytes.setdefault(key, numel(shapes[key]) * size * batch)
-        for ref in dict.fromkeys(node.inputs):
-            if last_use[ref] == i and ref != network.output and ref != INPUT:
-                key = g.of(ref)
-                live_names[key] -= 1
-                if not live_names[key]:
-                    del live_bytes[key], live_names[key]
+        for ref in freed.get(i, ()):
+            key = g.of(ref)
+            live_names[key] -= 1
+            if not live_names[key]:
+                del live_bytes[key], live_names[key]
     return peak
 
 

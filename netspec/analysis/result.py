@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from ..core.errors import Diagnostic
 from ..core.shapes import Shape, numel
-from ..graph.network import INPUT, Network
+from ..graph.network import INPUT, Network, named_scopes
 from .memory import Kept, Memory, estimate, in_place_layers, inference_peak, kept_tensors
 
 
@@ -75,7 +75,7 @@ class GroupRecord(NamedTuple):
 
 def scope_path(record: LayerRecord) -> tuple[str, ...]:
     """The named groups and blocks a layer is in, outermost first (unnamed repeats left out)."""
-    return tuple(g for g in record.group if "@" not in g)
+    return named_scopes(record.group)
 
 
 @dataclass(frozen=True)
