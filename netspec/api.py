@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .analysis import CheckedNetwork, build_network
+from .analysis import CheckedNetwork, build_network, check_memory_settings
 from .analysis import analyze as _analyze
 from .core.errors import UsageError
 from .core.shapes import shape_text
@@ -45,19 +45,23 @@ class Analysis(CheckedNetwork):
         return cls(**{f.name: getattr(checked, f.name) for f in dataclasses.fields(checked)})
 
     def report(self, format: str = "table", batch: int = 1, dtype: str = "float32",
-               depth: int | None = None, *, diagram: bool = True) -> str:
+               depth: int | None = None, *, diagram: bool = True,
+               optimizer: str = "adam") -> str:
         """The report in one of ``netspec.reports.FORMATS`` (table, markdown, json, csv, html),
         as ``netspec report`` writes it: ``depth=1`` shows each top-level block or group as one
-        row. The HTML page embeds the diagram when graphviz and its ``dot`` can draw it
-        (``diagram=False`` leaves it out)."""
+        row; ``optimizer`` (sgd, momentum, adam, adamw) is the training estimate's. The HTML
+        page embeds the diagram when graphviz and its ``dot`` can draw it (``diagram=False``
+        leaves it out)."""
         if format not in FORMATS:
             raise UsageError(f"unknown report format {format!r}; one of {', '.join(FORMATS)}")
+        check_memory_settings(dtype, optimizer)
         if format != "html":
-            return render(self, format, batch, dtype, depth)
+            return render(self, format, batch, dtype, depth, optimizer=optimizer)
         from . import __version__
 
         svg = self._diagram_svg() if diagram else None
-        return render(self, "html", batch, dtype, depth, diagram_svg=svg, version=__version__)
+        return render(self, "html", batch, dtype, depth, optimizer=optimizer, diagram_svg=svg,
+                      version=__version__)
 
     def _diagram_svg(self) -> str | None:
         """The diagram as SVG text, or None where graphviz or its ``dot`` is missing."""
@@ -68,9 +72,11 @@ class Analysis(CheckedNetwork):
         except UsageError:
             return None
 
-    def to_dict(self, batch: int = 1, dtype: str = "float32") -> dict[str, Any]:
+    def to_dict(self, batch: int = 1, dtype: str = "float32",
+                optimizer: str = "adam") -> dict[str, Any]:
         """The JSON report as Python data (docs/report-json.md)."""
-        return as_dict(self, batch, dtype)
+        check_memory_settings(dtype, optimizer)
+        return as_dict(self, batch, dtype, optimizer)
 
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per layer with the JSON report's layer keys as columns (docs/report-json.md):

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 from ..core.errors import Diagnostic
 from ..core.shapes import Shape, numel
-from ..graph.network import INPUT, Network
-from .memory import Memory, estimate
+from ..graph.network import INPUT, Network, named_scopes
+from .memory import Kept, Memory, estimate, in_place_layers, inference_peak, kept_tensors
 
 
 class LayerRecord(NamedTuple):
@@ -75,7 +75,7 @@ class GroupRecord(NamedTuple):
 
 def scope_path(record: LayerRecord) -> tuple[str, ...]:
     """The named groups and blocks a layer is in, outermost first (unnamed repeats left out)."""
-    return tuple(g for g in record.group if "@" not in g)
+    return named_scopes(record.group)
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,34 @@ class CheckedNetwork:
                             sum(r.macs for r in rs), rs[-1].receptive_field)
                 for name, rs in members.items()]
 
-    def memory(self, batch: int = 1, dtype: str = "float32") -> Memory:
+    def memory(self, batch: int = 1, dtype: str = "float32", optimizer: str = "adam") -> Memory:
+        """Forward, inference and training memory for one batch (analysis/memory.py)."""
+        shapes = self.shapes
+        saved = sum(k.bytes(batch, dtype) for k in self.kept())
+        peak = inference_peak(self.network, shapes, batch, dtype, self.in_place)
+        tensors = sum(node.layer.parameter_tensors([shapes[i] for i in node.inputs],
+                                                   shapes[node.name])
+                      for node in self.network.nodes)
+        cast = sum(r.weights for r, node in zip(self.layers, self.network.nodes)
+                   if node.layer.casts_weights)
+        extra = sum(node.layer.extra_buffer_bytes for node in self.network.nodes)
         return estimate(self.total_params, self.total_activations, self.total_state, batch,
-                        dtype)
+                        dtype, optimizer, saved=saved, inference_peak=peak,
+                        param_tensors=tensors, cast_weights=cast, extra_state=extra)
+
+    def saved_by_layer(self, batch: int = 1, dtype: str = "float32") -> dict[str, int]:
+        """Bytes autograd keeps of each layer's tensors (``input``: the network input's); a
+        tensor two layers keep is its producer's, once."""
+        out = dict.fromkeys([INPUT, *(r.name for r in self.layers)], 0)
+        for k in self.kept():
+            out[k.owner] += k.bytes(batch, dtype)
+        return out
+
+    @property
+    def in_place(self) -> frozenset[str]:
+        return in_place_layers(self.network)
+
+    def kept(self) -> list[Kept]:
+        """The distinct tensors autograd keeps in one training forward."""
+        learns = {r.name for r in self.layers if r.params}
+        return kept_tensors(self.network, self.shapes, learns, self.in_place)

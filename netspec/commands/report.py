@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..analysis import DTYPES
+from ..analysis import DTYPES, OPTIMIZERS
 from ..core.errors import SpecError, UsageError
 from ..reports import FORMATS, SUFFIXES, invalid, render
 from . import style
@@ -30,7 +30,8 @@ EXAMPLES = """\
   netspec report vgg16                           # the table, for a spec of the zoo
   netspec report specs/resnet18.yaml --depth 1   # one row per top-level block
   netspec report resnet50 -o resnet50.html       # a standalone page (format from the suffix)
-  netspec report alexnet --format csv --batch 32 --dtype float16"""
+  netspec report alexnet --format csv --batch 32 --dtype float16
+  netspec report resnet50 --batch 32 --optimizer sgd   # training memory with plain SGD"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,7 +40,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="default: from the suffix of -o (.txt, .md, .json, .csv, .html), "
                         "else table")
     p.add_argument("--batch", type=_positive, default=1, help="batch size for memory (default 1)")
-    p.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
+    p.add_argument("--dtype", choices=tuple(DTYPES), default="float32",
+                   help="the activations' dtype; float16 and bfloat16 are mixed precision, "
+                        "with float32 parameters (default float32)")
+    p.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam",
+                   help="the training estimate's optimizer: its state per parameter is 0 "
+                        "(sgd), 1 (momentum), 2 (adam, adamw) (default adam)")
     p.add_argument("--depth", type=_positive, default=None,
                    help="show the blocks and groups N levels down as one row each")
     add_output(p, "write to this file instead of standard output")
@@ -59,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
             d.to_dict() for d in e.diagnostics]), indent=2))
         return 1
     if fmt == "table" and args.output in (None, "-") and style.enabled(sys.stdout):
-        text = render(a, fmt, args.batch, args.dtype, args.depth,
+        text = render(a, fmt, args.batch, args.dtype, args.depth, optimizer=args.optimizer,
                       highlight=lambda line: style.bold(line, sys.stdout))
     else:
-        text = a.report(fmt, args.batch, args.dtype, args.depth)
+        text = a.report(fmt, args.batch, args.dtype, args.depth, optimizer=args.optimizer)
     write_text(args.output, text)
     return 0
 

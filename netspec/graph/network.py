@@ -33,6 +33,12 @@ class BlockUse(NamedTuple):
     defaults: Mapping[str, object]  # the parameters declared with a value (not required or $ref)
 
 
+def named_scopes(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The named groups and blocks of a layer's ``group``, outermost first (unnamed repeats,
+    ``group@<line>``, left out): the scopes the PyTorch backend builds a module for."""
+    return tuple(g for g in group if "@" not in g)
+
+
 class Node(NamedTuple):
     """One layer instance after defaults, repeats and blocks are expanded.
     (A NamedTuple: immutable, and cheap to make for 10,000-layer specs.)"""

@@ -10,7 +10,20 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Shape
-from .base import Counts, Layer, TorchCall, TorchPlan, Warn, one_input
+from .base import (
+    BEFORE_ACTIVATION,
+    INPUT,
+    OUTPUT,
+    Counts,
+    Layer,
+    Moments,
+    SavedTensor,
+    Tensor,
+    TorchCall,
+    TorchPlan,
+    Warn,
+    one_input,
+)
 from .registry import register
 
 LEARNABLE_SHORTCUT = declare(
@@ -24,9 +37,18 @@ LEARNABLE_SHORTCUT = declare(
 class _Activation(Layer):
     torch_cls: ClassVar[str] = ""
     is_activation = True
+    # what its backward keeps: its input (most), or its output, from which the derivative
+    # follows (relu, tanh, sigmoid, softmax), as PyTorch's derivatives.yaml has it
+    keeps: ClassVar[str] = INPUT
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         return one_input(inputs, self.kind)
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return (SavedTensor(self.keeps),)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return () if in_place else ((Tensor(out),),)
 
     def call(self) -> TorchCall:
         return TorchCall(self.torch_cls, (), self.settings())
@@ -41,6 +63,7 @@ class Relu(_Activation):
 
     kind = "relu"
     torch_cls = "ReLU"
+    keeps = OUTPUT
     example = "- relu"
 
 
@@ -68,6 +91,7 @@ class Tanh(_Activation):
 
     kind = "tanh"
     torch_cls = "Tanh"
+    keeps = OUTPUT
     example = "- tanh"
 
 
@@ -79,6 +103,7 @@ class Sigmoid(_Activation):
     torch_cls = "Sigmoid"
     output_activation = True  # a probability per output; inside a network it saturates
     independent_probabilities = True
+    keeps = OUTPUT
     example = "- sigmoid"
 
 
@@ -157,6 +182,7 @@ class Prelu(_Activation):
     PyTorch's PReLU by default, or one per channel (``per_channel``)."""
 
     kind = "prelu"
+    casts_weights = True
     torch_cls = "PReLU"
     example = "- prelu: {per_channel: true}"
 
@@ -183,6 +209,7 @@ class _ChannelNorm(_Activation):
     """Normalised over the channel axis (axis 1 with the batch: a classifier's class scores)."""
 
     output_activation = True
+    keeps = OUTPUT
 
     def call(self) -> TorchCall:
         return TorchCall(type(self).torch_cls, (), {"dim": 1})
@@ -231,3 +258,18 @@ def activation_kind(name: str | None) -> type[Layer] | None:
 def shortcut(name: str | None) -> tuple[str, TorchCall] | None:
     """The parameterless post-module for an ``activation:`` shortcut, with its default settings."""
     return None if name is None else (name, _BY_NAME[name]().call())
+
+
+def shortcut_saved(name: str | None) -> tuple[SavedTensor, ...]:
+    """What an ``activation:`` shortcut's backward keeps, said of the layer it ends: its input
+    is the layer's tensor before the activation, its output the layer's output."""
+    if name is None:
+        return ()
+    keeps = _BY_NAME[name].keeps
+    return (SavedTensor(BEFORE_ACTIVATION if keeps == INPUT else OUTPUT),)
+
+
+def shortcut_tensors(name: str | None, out: Shape, in_place: bool) -> tuple[Tensor, ...]:
+    """The tensors an ``activation:`` shortcut adds at inference after the layer's main module:
+    a new output, or none when it runs in place."""
+    return () if name is None or in_place else (Tensor(out),)

@@ -5,8 +5,10 @@ A kind is a frozen dataclass that pydantic validates (its schema: fields, defaul
 ``infer`` (output shape, raising :class:`~netspec.core.errors.LayerError` with the arithmetic),
 ``counts`` (weights, biases, non-trainable state, MACs), ``field`` (the receptive field of its
 output), ``label`` (the short text reports and diagrams show) and ``torch`` (which ``torch.nn``
-modules build it, described as data so that this package never imports torch). Engines,
-reports and backends call these and never branch on a kind. What the design lints and the
+modules build it, described as data so that this package never imports torch). What it costs in
+memory is stated by the kind too: ``saved`` (the tensors its backward keeps) and ``inference``
+(the tensors it allocates when only the forward runs), read by :mod:`netspec.analysis.memory`.
+Engines, reports and backends call these and never branch on a kind. What the design lints and the
 worked solutions read is stated by the kind too: its ``windows``, its ``working`` (the
 arithmetic written out) and a few class-level traits (``is_activation``, ...).
 """
@@ -103,6 +105,49 @@ class Working(NamedTuple):
     field: tuple[str, ...] = ()  # how the receptive field grows
 
 
+ACTIVATION = "activation"  # a tensor's dtype is the activations' (the report's --dtype)
+# Whose tensor a SavedTensor is: one of the layer's inputs, its output, the tensor its main
+# module gives before its `activation:` shortcut, or one of its own (max-pool's indices).
+INPUT, OUTPUT, BEFORE_ACTIVATION, OWN = "input", "output", "before_activation", "own"
+
+
+class SavedTensor(NamedTuple):
+    """A tensor a layer's backward keeps, as ``torch.autograd.graph.saved_tensors_hooks`` sees
+    it in one training forward (parameters and buffers aside: they are counted as such).
+
+    An input, the output and the tensor before the activation shortcut are identified by whose
+    they are, so the analysis counts a tensor that two layers keep once (a relu's output that
+    the next conv keeps as its input); ``shape`` and ``dtype`` describe an ``OWN`` tensor."""
+
+    source: str  # INPUT, OUTPUT, BEFORE_ACTIVATION or OWN
+    shape: Shape = ()  # an OWN tensor's, per sample (or whole: per_sample False)
+    dtype: str = ACTIVATION  # or "int64", "float32" (batch statistics whatever the --dtype)
+    input_index: int = 0  # which input, for INPUT
+    per_sample: bool = True  # False: the tensor has this shape whatever the batch
+    # kept only for the gradient of the layer's other inputs (multiply: d(a*b)/da = b), so not
+    # kept when none of them needs a gradient (a product with the network's input)
+    for_other_inputs: bool = False
+
+
+class Tensor(NamedTuple):
+    """A tensor a layer allocates at inference: its shape per sample (or whole), its dtype."""
+
+    shape: Shape
+    dtype: str = ACTIVATION
+    per_sample: bool = True
+
+
+# What a layer allocates at inference, as moments: at each, the layer's own tensors that are
+# alive together (its inputs are alive throughout); the output is alive after the last one.
+Moments = tuple[tuple[Tensor, ...], ...]
+
+
+def chain(*tensors: Tensor) -> Moments:
+    """Modules applied one after another (``post(main(pre(x)))``, a Sequential): each result
+    is alive with the one it is computed from, which is freed once it is replaced."""
+    return tuple(tensors[max(0, i - 1):i + 1] for i in range(len(tensors)))
+
+
 class Expect(SpecModel):
     """What a homework layer should produce; a mismatch is an error at its line."""
 
@@ -126,6 +171,11 @@ class Layer(SpecModel):
     # each output on its own in (0, 1) (sigmoid): what binary cross-entropy compares with a
     # target (netspec train's reconstruction, netspec.analysis.tasks)
     independent_probabilities: ClassVar[bool] = False
+    # mixed precision runs it in the half dtype (autocast's list: convolutions, matrix
+    # products, prelu), keeping a half copy of its weights for the backward
+    casts_weights: ClassVar[bool] = False
+    # bytes of buffers besides the state counted (batchnorm's int64 count of batches seen)
+    extra_buffer_bytes: ClassVar[int] = 0
 
     name: Name | None = setting(default=None, doc="layer name; default: kind + running number")
     input: Ref | list[Ref] | None = setting(
@@ -168,6 +218,30 @@ class Layer(SpecModel):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         raise NotImplementedError
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """The tensors this layer's backward keeps (parameters aside), measured for each kind
+        with ``saved_tensors_hooks`` (tests/analysis/test_memory_truth.py). This default is an
+        upper bound for a kind that does not say: every input and the output."""
+        return tuple(SavedTensor(INPUT, input_index=i) for i in range(len(inputs))) + (
+            SavedTensor(OUTPUT),)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        """The tensors this layer allocates when only the forward runs (``torch.no_grad()``),
+        moment by moment; ``in_place``: its activation overwrites its input instead of
+        allocating an output. By default one new tensor, the output, or none for a view."""
+        return () if self.is_view else ((Tensor(out),),)
+
+    def parameter_tensors(self, inputs: Sequence[Shape], out: Shape) -> int:
+        """How many parameter tensors its modules hold (Adam keeps a step count per tensor):
+        one for the weights and one for the biases, by default."""
+        c = self.counts(inputs, out)
+        return (c.weights > 0) + (c.biases > 0)
+
+    def output_is_input(self, training: bool) -> bool:
+        """Whether the output is its (first) input's storage, a view or the input itself:
+        flatten, crop and split always; dropout and stochastic depth at inference only."""
+        return self.is_view and not (training and self.train_only)
 
     def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
         """The sliding window over each spatial axis, for a kind that slides one (conv,

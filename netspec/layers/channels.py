@@ -9,7 +9,7 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Field, Shape, fmt_shape
-from .base import Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input, spatial
+from .base import Layer, SavedTensor, Size, TorchCall, TorchPlan, Warn, Working, one_input, spatial
 from .registry import register
 
 MAX_PARTS = 1024  # each part is a name the builder resolves: bounded like repeats
@@ -85,6 +85,9 @@ class Split(Layer):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Split", (tuple(self._sizes(out[0])),), own=True))
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # views of its input
+
 
 @register
 class ChannelShuffle(Layer):
@@ -120,3 +123,6 @@ class ChannelShuffle(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("ChannelShuffle", (self.groups,)))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # its backward shuffles the gradient back

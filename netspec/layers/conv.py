@@ -8,15 +8,28 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Field, Shape, Window, fmt_axes, fmt_shape, numel
-from .activations import ActivationName, activation_kind, check_shortcut, shortcut
+from .activations import (
+    ActivationName,
+    activation_kind,
+    check_shortcut,
+    shortcut,
+    shortcut_saved,
+    shortcut_tensors,
+)
 from .base import (
+    INPUT,
+    OWN,
     Counts,
     Layer,
+    Moments,
+    SavedTensor,
     Size,
+    Tensor,
     TorchCall,
     TorchPlan,
     Warn,
     Working,
+    chain,
     fmt_kernel,
     fmt_padding,
     one_input,
@@ -43,6 +56,8 @@ GROUPS_DIVIDE = declare(
 
 class _Sliding(Layer):
     """The settings every convolution kind shares: the window, the bias, the activation."""
+
+    casts_weights = True
 
     kernel: Size | list[Size] = setting(doc="kernel size: one number or one per axis")
     stride: Size | list[Size] = setting(
@@ -156,11 +171,35 @@ class Conv(_Sliding):
         return TorchPlan(main, pre=None if symmetric else ("pad", pad_call(pads)),
                          post=shortcut(self.activation))
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input, for the weights' gradient (or the padded copy its explicit pad makes),
+        and what its activation keeps."""
+        return window_input(self.torch(inputs, out), inputs[0]) + shortcut_saved(self.activation)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return chain(*padded_copy(self.torch(inputs, out), inputs[0]), Tensor(out),
+                     *shortcut_tensors(self.activation, out, in_place))
+
 
 def pad_call(pads: list[tuple[int, int]], value: float = 0.0) -> TorchCall:
     """A ConstantPadNd for per-side padding PyTorch's conv argument cannot express."""
     flat = tuple(p for lo_hi in reversed(pads) for p in lo_hi)  # last axis first, as F.pad wants
     return TorchCall(f"ConstantPad{len(pads)}d", (flat, value))
+
+
+def padded_copy(plan: TorchPlan, x: Shape) -> tuple[Tensor, ...]:
+    """The padded copy of the input that a layer's explicit pad (``plan.pre``) makes, if any."""
+    if plan.pre is None:
+        return ()
+    flat = plan.pre[1].args[0]  # (before, after) per axis, last axis first
+    sizes = [n + flat[2 * i] + flat[2 * i + 1] for i, n in enumerate(reversed(x[1:]))]
+    return (Tensor((x[0], *reversed(sizes))),)
+
+
+def window_input(plan: TorchPlan, x: Shape) -> tuple[SavedTensor, ...]:
+    """What a sliding window's backward keeps of what it reads: the input, or the padded copy
+    its explicit pad made instead (the pad itself keeps nothing)."""
+    return tuple(SavedTensor(OWN, t.shape) for t in padded_copy(plan, x)) or (SavedTensor(INPUT),)
 
 
 @register
@@ -200,6 +239,12 @@ class DepthwiseConv(_Sliding):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return self.as_conv(inputs[0][0]).torch(inputs, out)
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return self.as_conv(inputs[0][0]).saved(inputs, out)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return self.as_conv(inputs[0][0]).inference(inputs, out, in_place)
 
 
 @register
@@ -266,3 +311,19 @@ class SeparableConv(_Sliding):
         main = TorchCall("Sequential", (), {"depthwise": depthwise.main,
                                             "pointwise": pointwise.main})
         return TorchPlan(main, pre=depthwise.pre, post=shortcut(self.activation))
+
+    def parameter_tensors(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return 2 + self.bias  # the depthwise and the pointwise weights, the pointwise bias
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """The depthwise step keeps its input, the pointwise step the depthwise output."""
+        x = inputs[0]
+        mid = (x[0] * self.multiplier, *out[1:])
+        return (window_input(self.torch(inputs, out), x) + (SavedTensor(OWN, mid),)
+                + shortcut_saved(self.activation))
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        x = inputs[0]
+        mid = (x[0] * self.multiplier, *out[1:])
+        return chain(*padded_copy(self.torch(inputs, out), x), Tensor(mid), Tensor(out),
+                     *shortcut_tensors(self.activation, out, in_place))

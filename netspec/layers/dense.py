@@ -7,8 +7,29 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Field, Shape, fmt_shape, numel
-from .activations import ActivationName, activation_kind, check_shortcut, shortcut
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
+from .activations import (
+    ActivationName,
+    activation_kind,
+    check_shortcut,
+    shortcut,
+    shortcut_saved,
+    shortcut_tensors,
+)
+from .base import (
+    INPUT,
+    Counts,
+    Layer,
+    Moments,
+    SavedTensor,
+    Size,
+    Tensor,
+    TorchCall,
+    TorchPlan,
+    Warn,
+    Working,
+    chain,
+    one_input,
+)
 from .registry import register
 
 NEEDS_FLAT = declare(
@@ -24,6 +45,7 @@ class Dense(Layer):
     """Every output unit sees every input feature (Keras' Dense, PyTorch's Linear)."""
 
     kind = "dense"
+    casts_weights = True
     shorthand = "units"
     example = "- dense: {units: 10, activation: softmax}"
 
@@ -69,3 +91,10 @@ class Dense(Layer):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         main = TorchCall("Linear", (inputs[0][0], self.units), {"bias": self.bias})
         return TorchPlan(main, post=shortcut(self.activation))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input, for the weights' gradient, and what its activation keeps."""
+        return (SavedTensor(INPUT),) + shortcut_saved(self.activation)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return chain(Tensor(out), *shortcut_tensors(self.activation, out, in_place))

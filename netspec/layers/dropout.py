@@ -7,7 +7,7 @@ from typing import Literal
 
 from ..core.model import Rate, setting
 from ..core.shapes import Shape
-from .base import Layer, TorchCall, TorchPlan, Warn, one_input
+from .base import OWN, Layer, SavedTensor, TorchCall, TorchPlan, Warn, one_input
 from .registry import register
 
 
@@ -31,6 +31,11 @@ class Dropout(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Dropout", (), {"p": self.rate}))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """The scaled mask it multiplied by, of its input's shape and dtype: PyTorch's CPU
+        path (on CUDA its fused kernel keeps a bool mask, a byte per value)."""
+        return (SavedTensor(OWN, inputs[0]),)
 
 
 @register
@@ -57,3 +62,8 @@ class StochasticDepth(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("StochasticDepth", (self.rate, self.mode), own=True))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """The scaled keep-or-drop mask: one value per sample (row), or one for the batch."""
+        ones = (1,) * len(inputs[0])
+        return (SavedTensor(OWN, ones, per_sample=self.mode == "row"),)

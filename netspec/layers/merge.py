@@ -13,7 +13,19 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Field, Shape, axis_names, fmt_shape
-from .base import WRONG_INPUT_COUNT, Layer, Ref, TorchPlan, Warn, Working
+from .base import (
+    INPUT,
+    WRONG_INPUT_COUNT,
+    Layer,
+    Moments,
+    Ref,
+    SavedTensor,
+    Tensor,
+    TorchPlan,
+    Warn,
+    Working,
+    chain,
+)
 from .registry import register
 
 MERGE_MISMATCH = declare(
@@ -31,6 +43,11 @@ class _Merge(Layer):
     shorthand = "input"
     input: Annotated[list[Ref], Constrain(min_length=2)] | None = setting(
         default=None, doc="the layers to merge (at least two)")
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        """A new tensor; summing or multiplying n inputs takes n - 1 steps, each result alive
+        with the next (the plan folds them left to right)."""
+        return chain(*[Tensor(out)] * max(1, len(inputs) - 1))
 
     def _check(self, inputs: Sequence[Shape]) -> None:
         if len(inputs) < 2:
@@ -77,6 +94,9 @@ class Add(_Merge):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="sum")
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # the gradient passes through unchanged
+
 
 @register
 class Multiply(_Merge):
@@ -97,6 +117,11 @@ class Multiply(_Merge):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="product")
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Each input, for the others' gradients: d(a*b)/da = b."""
+        return tuple(SavedTensor(INPUT, input_index=i, for_other_inputs=True)
+                     for i in range(len(inputs)))
 
 
 @register
@@ -126,3 +151,9 @@ class Concat(_Merge):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(None, combine="cat")
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # the gradient is cut back into the inputs' pieces
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return ((Tensor(out),),)

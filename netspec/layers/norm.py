@@ -10,7 +10,22 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import Constrain, setting
 from ..core.shapes import Field, Shape, fmt_shape
-from .base import Counts, Layer, Size, TorchCall, TorchPlan, Warn, Working, one_input
+from .base import (
+    INPUT,
+    OWN,
+    Counts,
+    Layer,
+    Moments,
+    SavedTensor,
+    Size,
+    Tensor,
+    TorchCall,
+    TorchPlan,
+    Warn,
+    Working,
+    chain,
+    one_input,
+)
 from .registry import register
 
 NonNegFloat = Annotated[float, Constrain(ge=0)]
@@ -29,6 +44,7 @@ class BatchNorm(Layer):
 
     kind = "batchnorm"
     batch_statistics = True
+    extra_buffer_bytes = 8  # num_batches_tracked
     example = "- batchnorm: {eps: 0.001, momentum: 0.01}"
 
     eps: Annotated[float, Constrain(gt=0, le=1)] = setting(
@@ -59,6 +75,11 @@ class BatchNorm(Layer):
         rank = max(len(inputs[0]) - 1, 1)
         kw = {"eps": self.eps, "momentum": self.momentum, "affine": self.affine}
         return TorchPlan(TorchCall(f"BatchNorm{rank}d", (inputs[0][0],), kw))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input, and the batch's mean and inverse deviation per channel (float32)."""
+        stats = SavedTensor(OWN, (inputs[0][0],), "float32", per_sample=False)
+        return (SavedTensor(INPUT), stats, stats)
 
 
 @register
@@ -91,6 +112,22 @@ class LocalResponseNorm(Layer):
         kw = {"alpha": self.alpha, "beta": self.beta, "k": self.k}
         return TorchPlan(TorchCall("LocalResponseNorm", (self.size,), kw))
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """PyTorch composes it of small steps (F.local_response_norm): their backward keeps the
+        input, the squares padded by size - 1 channels, and the divisor before and after its
+        power."""
+        x = inputs[0]
+        padded = (x[0] + self.size - 1, *x[1:])
+        return (SavedTensor(INPUT), SavedTensor(OWN, padded), SavedTensor(OWN, x),
+                SavedTensor(OWN, x))
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        """The same steps: squares, padded, averaged; then scaled, shifted and raised to the
+        power in one expression (whose middle results live until it ends), then the quotient."""
+        x = Tensor(inputs[0])
+        padded = Tensor((inputs[0][0] + self.size - 1, *inputs[0][1:]))
+        return chain(x, padded, x, x) + ((x, x, x), (x, x, x), (x, Tensor(out)))
+
 
 @register
 class LayerNorm(Layer):
@@ -119,6 +156,21 @@ class LayerNorm(Layer):
             return TorchPlan(TorchCall("LayerNorm", (x[0],), kw))
         return TorchPlan(TorchCall("ChannelLayerNorm", (x[0],), kw, own=True))
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input, and each position's mean and inverse deviation (float32)."""
+        stats = SavedTensor(OWN, _positions(inputs[0]), "float32")
+        return (SavedTensor(INPUT), stats, stats)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        """The output, and the statistics PyTorch's kernel computes beside it and drops."""
+        stats = Tensor(_positions(inputs[0]), "float32")
+        return ((Tensor(out), stats, stats),)
+
+
+def _positions(x: Shape) -> Shape:
+    """One value per position normalised: (H, W) of a (C, H, W) map, one for flat features."""
+    return x[1:] or (1,)
+
 
 @register
 class LayerScale(Layer):
@@ -144,3 +196,6 @@ class LayerScale(Layer):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         x = inputs[0]
         return TorchPlan(TorchCall("LayerScale", (x[0], len(x) - 1, self.init), own=True))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return (SavedTensor(INPUT),)  # for the scales' gradient

@@ -10,13 +10,19 @@ from ..core.errors import LayerError
 from ..core.model import setting
 from ..core.shapes import Field, Shape, Window, axis_names, fmt_axes, fmt_shape, numel
 from .base import (
+    INPUT,
+    OWN,
     Counts,
     Layer,
+    Moments,
+    SavedTensor,
     Size,
+    Tensor,
     TorchCall,
     TorchPlan,
     Warn,
     Working,
+    chain,
     field_lines,
     fmt_kernel,
     fmt_padding,
@@ -24,7 +30,7 @@ from .base import (
     per_axis,
     spatial,
 )
-from .conv import pad_call
+from .conv import pad_call, padded_copy, window_input
 from .registry import register
 from .window import (
     BAD_PADDING,
@@ -147,6 +153,18 @@ class MaxPool(_Pool):
     torch_prefix = "MaxPool"
     example = "- maxpool: 2"
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input (or the padded copy) and where each maximum was: int64 indices, one per
+        output value (twice a float32 output's bytes)."""
+        return window_input(self.torch(inputs, out), inputs[0]) + (
+            SavedTensor(OWN, out, "int64"),)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        """PyTorch's CPU kernel finds the indices even without a backward, and drops them."""
+        pool = (Tensor(out), Tensor(out, "int64"))
+        pads = padded_copy(self.torch(inputs, out), inputs[0])
+        return (pads, pads + pool) if pads else (pool,)
+
 
 @register
 class AvgPool(_Pool):
@@ -156,6 +174,12 @@ class AvgPool(_Pool):
     torch_prefix = "AvgPool"
     padding_rule = PaddingRule(symmetric=True, half_kernel=True)
     example = "- avgpool: {kernel: 3, stride: 1, padding: 1}"
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return window_input(self.torch(inputs, out), inputs[0])
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return chain(*padded_copy(self.torch(inputs, out), inputs[0]), Tensor(out))
 
     def _check(self, x: Shape, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
         """PyTorch's AvgPool3d also refuses an input smaller than the pool, padding or not."""
@@ -182,6 +206,9 @@ class GlobalAvgPool(Layer):
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
         return fields[0].whole(inputs[0][1:])  # the whole input
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # PyTorch takes a mean, whose backward needs only the input's size
 
     def working(self, inputs: Sequence[Shape], out: Shape,
                 fields: Sequence[Field] | None = None) -> Working:
@@ -222,6 +249,10 @@ class AdaptiveAvgPool(Layer):
 
     def label(self, inputs: Sequence[Shape]) -> str:
         return f"adaptive_avgpool {fmt_kernel(self.output, len(inputs[0]) - 1)}"
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input; nothing for an output of one cell, which PyTorch takes as a mean."""
+        return () if all(n == 1 for n in out[1:]) else (SavedTensor(INPUT),)
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
         """Output cell i averages input cells floor(i*n/o) to ceil((i+1)*n/o) - 1 (PyTorch's

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.shapes import Field, Shape, numel
-from .base import Layer, TorchCall, TorchPlan, Warn, Working, one_input
+from .base import Layer, SavedTensor, TorchCall, TorchPlan, Warn, Working, one_input
 from .registry import register
 
 
@@ -30,3 +30,6 @@ class Flatten(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(TorchCall("Flatten"))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # a view: its backward reshapes the gradient

@@ -19,6 +19,7 @@ from ..core.shapes import Field, Shape, axis_names, fmt_shape, shape_text
 from .base import (
     WRONG_INPUT_COUNT,
     Layer,
+    SavedTensor,
     TorchCall,
     TorchPlan,
     Warn,
@@ -188,6 +189,9 @@ class Upsample(Layer):
             kw["align_corners"] = bool(self.align_corners)
         return TorchPlan(TorchCall("Upsample", (), kw))
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # every mode's backward needs only the sizes
+
 
 _RANK_WORDS = {1: "1-D inputs (C, L)", 2: "2-D maps (C, H, W)", 3: "volumes (C, D, H, W)"}
 
@@ -254,6 +258,9 @@ class Crop(Layer):
         box = tuple(self._box(inputs))
         return TorchPlan(TorchCall("Crop", (box,), own=True))  # reads the first input
 
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # a slice of its first input
+
 
 ExplicitPadding = NonNeg | list[NonNeg | PadPair]
 
@@ -296,3 +303,6 @@ class ZeroPad(Layer):
 
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         return TorchPlan(pad_call(self._pads(inputs[0])))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        return ()  # its backward cuts the padding off the gradient

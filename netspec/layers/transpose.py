@@ -11,15 +11,27 @@ from ..core.codes import declare
 from ..core.errors import LayerError
 from ..core.model import NonNeg, setting
 from ..core.shapes import Field, Shape, axis_names, fmt_axes, fmt_shape, numel
-from .activations import ActivationName, activation_kind, check_shortcut, shortcut
+from .activations import (
+    ActivationName,
+    activation_kind,
+    check_shortcut,
+    shortcut,
+    shortcut_saved,
+    shortcut_tensors,
+)
 from .base import (
+    INPUT,
     Counts,
     Layer,
+    Moments,
+    SavedTensor,
     Size,
+    Tensor,
     TorchCall,
     TorchPlan,
     Warn,
     Working,
+    chain,
     fmt_kernel,
     one_input,
     per_axis,
@@ -46,6 +58,7 @@ class ConvTranspose(Layer):
     ``f^dims * C_in * filters / groups`` + ``filters`` biases."""
 
     kind = "conv_transpose"
+    casts_weights = True
     shorthand = "filters"
     example = "- conv_transpose: {filters: 512, kernel: 2, stride: 2}"
 
@@ -160,3 +173,10 @@ class ConvTranspose(Layer):
                   "dilation": dilation}
         main = TorchCall(f"ConvTranspose{rank}d", (x[0], self.filters), kwargs)
         return TorchPlan(main, post=shortcut(self.activation))
+
+    def saved(self, inputs: Sequence[Shape], out: Shape) -> tuple[SavedTensor, ...]:
+        """Its input, for the weights' gradient, and what its activation keeps."""
+        return (SavedTensor(INPUT),) + shortcut_saved(self.activation)
+
+    def inference(self, inputs: Sequence[Shape], out: Shape, in_place: bool = False) -> Moments:
+        return chain(Tensor(out), *shortcut_tensors(self.activation, out, in_place))

@@ -9,42 +9,56 @@ from collections.abc import Sequence
 
 from ..analysis import CheckedNetwork, GroupRecord, LayerRecord, scope_path
 from ..core.shapes import shape_text
-from .rows import COLUMNS, NUMERIC, cell_text, group_cells, layer_cells, rows, totals
+from .rows import (
+    COLUMNS,
+    NUMERIC,
+    Saved,
+    cell_text,
+    group_cells,
+    group_saved,
+    layer_cells,
+    rows,
+    totals,
+)
 from .summary import CONVENTIONS, human, summary_lines
 
 esc = html.escape
 
 
-def fragment(a: CheckedNetwork, batch: int, dtype: str, depth: int | None) -> str:
+def fragment(a: CheckedNetwork, batch: int, dtype: str, depth: int | None,
+             optimizer: str = "adam") -> str:
     """A ``<div>`` with the table and the summary, for Jupyter's ``_repr_html_``."""
+    saved = a.saved_by_layer(batch, dtype)
     head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:{'right' if c in NUMERIC else 'left'}'>"
                          f"{esc(cell_text(v))}</td>" for c, v in zip(COLUMNS, row)) + "</tr>"
-        for row in rows(a, depth) + totals(a))
-    notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype))
+        for row in rows(a, depth, saved=saved) + totals(a, saved))
+    notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype, optimizer))
     return (f"<div class='netspec-report'><b>{esc(a.name)}</b><table><thead><tr>{head}</tr>"
             f"</thead><tbody>{body}</tbody></table><ul>{notes}</ul></div>")
 
 
 def page(a: CheckedNetwork, batch: int, dtype: str, depth: int | None,
-         diagram_svg: str | None = None, version: str = "") -> str:
+         diagram_svg: str | None = None, version: str = "", optimizer: str = "adam") -> str:
     """A whole HTML document that needs nothing else: no script, no file beside it."""
-    m = a.memory(batch, dtype)
+    m = a.memory(batch, dtype, optimizer)
     figures = [("parameters", f"{a.total_params:,}"), ("MACs", f"{a.total_macs:,}"),
                ("activations", f"{a.total_activations:,}"),
                (f"forward memory (batch {batch}, {dtype})", human(m.forward)),
-               ("training estimate (Adam)", human(m.training))]
+               (f"inference peak (batch {batch}, {dtype})", human(m.inference)),
+               (f"training estimate ({optimizer})", human(m.training))]
     totals_html = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in figures)
     parts = [f"<header><h1>{esc(a.name)}</h1><p class='shape'>input "
              f"{esc(shape_text(a.input_shape))} &rarr; output {esc(shape_text(a.output_shape))}"
              f", {len(a.layers)} layers</p><dl class='totals'>{totals_html}</dl></header>"]
-    parts.append(f"<section><h2>Layers</h2>{_layers(a, depth)}</section>")
+    saved = a.saved_by_layer(batch, dtype)
+    parts.append(f"<section><h2>Layers</h2>{_layers(a, depth, saved)}</section>")
     if diagram_svg:
         parts.append("<section><h2>Diagram</h2><details class='diagram' open><summary>"
                      f"show</summary><div class='svg'>{_inline(diagram_svg)}</div></details>"
                      "</section>")
-    notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype))
+    notes = "".join(f"<li>{esc(s)}</li>" for s in summary_lines(a, batch, dtype, optimizer))
     conventions = "".join(f"<li>{esc(c)}</li>" for c in CONVENTIONS)
     parts.append(f"<section><h2>Summary</h2><ul>{notes}</ul><h2>Conventions</h2>"
                  f"<ul class='conventions'>{conventions}</ul></section>")
@@ -52,7 +66,7 @@ def page(a: CheckedNetwork, batch: int, dtype: str, depth: int | None,
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{esc(a.name)}: netspec report</title><style>{_STYLE}"
-            f"{_columns(a)}</style></head>\n<body>{''.join(parts)}{footer}</body></html>\n")
+            f"{_columns(a, saved)}</style></head>\n<body>{''.join(parts)}{footer}</body></html>\n")
 
 
 def _inline(svg: str) -> str:
@@ -61,11 +75,11 @@ def _inline(svg: str) -> str:
     return svg[start:] if start >= 0 else ""
 
 
-def _layers(a: CheckedNetwork, depth: int | None) -> str:
+def _layers(a: CheckedNetwork, depth: int | None, saved: Saved) -> str:
     """The table as nested rows: each group a ``<details>`` open down to ``depth``."""
     groups = {g.name: g for g in a.groups()}
     out = [_row(COLUMNS, "row head", header=True),
-           _row([cell_text(v) for v in rows(a)[0]], "row input")]
+           _row([cell_text(v) for v in rows(a, saved=saved)[0]], "row input")]
     open_: list[str] = []
     for r in a.layers:
         path = scope_path(r)
@@ -73,24 +87,24 @@ def _layers(a: CheckedNetwork, depth: int | None) -> str:
             out.append("</details>")
             open_.pop()
         for name in path[len(open_):]:
-            out.append(_group_start(groups[name], depth))
+            out.append(_group_start(groups[name], depth, group_saved(a, groups[name], saved)))
             open_.append(name)
-        out.append(_layer_row(r, len(open_)))
+        out.append(_layer_row(r, len(open_), saved[r.name]))
     out += ["</details>"] * len(open_)
-    out.append(_row([cell_text(v) for v in totals(a)[0]], "row total"))
+    out.append(_row([cell_text(v) for v in totals(a, saved)[0]], "row total"))
     return f"<div class='table' role='table'>{''.join(out)}</div>"
 
 
-def _group_start(g: GroupRecord, depth: int | None) -> str:
+def _group_start(g: GroupRecord, depth: int | None, saved: int) -> str:
     opened = " open" if depth is None or g.depth < depth else ""
     cells = [cell_text(v) for v in group_cells(g, f"{g.first}-{g.last}", g.name,
-                                               f"{g.layers} layers")]
+                                               f"{g.layers} layers", saved)]
     return (f"<details class='group'{opened}>"
             + _row(cells, "row group", level=g.depth - 1, tag="summary"))
 
 
-def _layer_row(r: LayerRecord, level: int) -> str:
-    return _row([cell_text(v) for v in layer_cells(r)], "row", level=level)
+def _layer_row(r: LayerRecord, level: int, saved: int) -> str:
+    return _row([cell_text(v) for v in layer_cells(r, saved)], "row", level=level)
 
 
 def _row(cells: Sequence[str], cls: str, level: int = 0, tag: str = "div",
@@ -109,11 +123,12 @@ def _slug(column: str) -> str:
     return {"#": "index"}.get(column, column.lower())
 
 
-def _columns(a: CheckedNetwork) -> str:
+def _columns(a: CheckedNetwork, saved: Saved) -> str:
     """One grid for every row, nested or not, so the columns line up: each column as wide as
     its widest cell (the name column with room for the nesting)."""
-    cells = rows(a) + totals(a) + [list(COLUMNS)] + [
-        group_cells(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers") for g in a.groups()]
+    cells = rows(a, saved=saved) + totals(a, saved) + [list(COLUMNS)] + [
+        group_cells(g, f"{g.first}-{g.last}", g.name, f"{g.layers} layers",
+                    group_saved(a, g, saved)) for g in a.groups()]
     widths = [max(len(cell_text(row[i])) for row in cells) for i in range(len(COLUMNS))]
     deepest = max((g.depth for g in a.groups()), default=0)
     widths[COLUMNS.index("name")] += 2 * deepest + 2

@@ -11,13 +11,27 @@ CONVENTIONS = (
     "activations are elements per sample of each new tensor at inference (flatten and dropout "
     "produce none); the total includes the input",
     "MACs are multiply-accumulates of conv and dense layers, per sample; FLOPs = 2 x MACs",
-    "memory: forward = activations x batch + parameters + state; training adds gradients (1x "
-    "params) and Adam's state (2x params) and keeps every activation for backward",
+    "memory: forward = activations x batch + parameters + state (every tensor, alive or not); "
+    "inference = parameters + state + the peak of activations alive at once, each freed after "
+    "its last reader, as the compiled module frees them",
+    "training = parameters + state + gradients (1x params) + the optimizer's state (sgd 0, "
+    "momentum 1, adam and adamw 2 values per parameter) + saved: the tensors autograd keeps "
+    "for backward, as each kind states them (relu its output, conv its input, max-pool its "
+    "input and int64 indices, batchnorm its input; add, concat and flatten nothing), each "
+    "tensor once (a relu output the next conv also keeps counts once); the activations' "
+    "gradients of the backward pass itself are not counted",
+    "saved: bytes per layer of its tensors that autograd keeps, at the report's batch and dtype "
+    "(the input row: the network input's)",
+    "--dtype is the activations'; float16 and bfloat16 are mixed precision: float32 "
+    "parameters, gradients and optimizer state, plus autocast's half copies of the conv and "
+    "dense weights, kept for backward",
 )
 
 
-def summary_lines(a: CheckedNetwork, batch: int, dtype: str) -> list[str]:
-    m = a.memory(batch, dtype)
+def summary_lines(a: CheckedNetwork, batch: int, dtype: str,
+                  optimizer: str = "adam") -> list[str]:
+    m = a.memory(batch, dtype, optimizer)
+    copies = (f" + half weight copies {human(m.weight_copies)}" if m.weight_copies else "")
     lines = [
         f"parameters: {a.total_params:,} (trainable {a.trainable_params:,}) = weights "
         f"{a.total_weights:,} + biases {a.total_biases:,}",
@@ -26,8 +40,11 @@ def summary_lines(a: CheckedNetwork, batch: int, dtype: str) -> list[str]:
         f"MACs: {a.total_macs:,} per sample (FLOPs {2 * a.total_macs:,})",
         f"forward memory (batch {batch}, {dtype}): {human(m.forward)} = activations "
         f"{human(m.activations)} + parameters {human(m.params)} + state {human(m.state)}",
-        f"training estimate (Adam): {human(m.training)} = forward + gradients "
-        f"{human(m.gradients)} + optimizer state {human(m.optimizer)}",
+        f"inference peak (batch {batch}, {dtype}): {human(m.inference)} = live activations "
+        f"{human(m.inference_peak)} + parameters + state",
+        f"training estimate ({optimizer}): {human(m.training)} = parameters and state "
+        f"{human(m.params + m.state)} + gradients {human(m.gradients)} + optimizer state "
+        f"{human(m.optimizer)} + saved activations {human(m.saved)}{copies}",
     ]
     for w in a.warnings:
         lines.append(w.format())

@@ -116,4 +116,4 @@ def test_columns_fit_their_widest_cell(resnet):
     """One grid for all rows: each column as wide as its widest cell (in ch)."""
     columns = re.search(r"\.row\{grid-template-columns:([^}]*)\}", render(resnet, "html"))
     widths = [int(w.removesuffix("ch")) for w in columns.group(1).split()]
-    assert len(widths) == 10 and widths[-1] == len("1,814,073,344") + 1
+    assert len(widths) == 11 and widths[-1] == len("1,814,073,344") + 1

@@ -9,6 +9,7 @@ import pytest
 
 import netspec
 from netspec.cli import main
+from netspec.core.errors import UsageError
 from netspec.reports import render
 
 JSON_KEYS = {"name", "input_shape", "output_shape", "total_params", "trainable_params",
@@ -46,8 +47,49 @@ def test_macs_are_per_sample_and_flops_twice(vgg):
 def test_memory_scales_with_batch_and_dtype(vgg, batch, dtype, act_bytes):
     m = vgg.to_dict(batch, dtype)["memory"]
     assert m["activation_bytes"] == act_bytes
+    assert m["param_bytes"] == 4 * 138_357_544  # float32 master weights in mixed precision too
     assert m["forward_bytes"] == act_bytes + m["param_bytes"]
-    assert m["training_bytes"] == m["forward_bytes"] + 3 * m["param_bytes"]
+    assert m["gradient_bytes"] == m["param_bytes"]
+    assert m["optimizer_bytes"] == 2 * m["param_bytes"] + 4 * 32  # Adam: 2 moments, 32 steps
+    assert m["training_bytes"] == (m["param_bytes"] + m["state_bytes"] + m["gradient_bytes"]
+                                   + m["optimizer_bytes"] + m["saved_bytes"]
+                                   + m["weight_copy_bytes"])
+    assert m["weight_copy_bytes"] == (0 if dtype == "float32" else 2 * 138_344_128)
+    assert m["inference_bytes"] == m["inference_peak_bytes"] + m["param_bytes"]
+
+
+@pytest.mark.parametrize("optimizer, values", [("sgd", 0), ("momentum", 1), ("adam", 2),
+                                               ("adamw", 2)])
+def test_the_optimizer_sets_the_state_per_parameter(vgg, optimizer, values):
+    m = vgg.to_dict(optimizer=optimizer)["memory"]
+    steps = 4 * 32 if optimizer.startswith("adam") else 0
+    assert (m["optimizer"], m["optimizer_bytes"]) == (optimizer, values * m["param_bytes"] + steps)
+
+
+def test_saved_bytes_per_layer_add_up_to_the_total(vgg):
+    """Each tensor autograd keeps is its producer's, once: relu outputs, max-pool's input and
+    indices; the flatten keeps nothing, a view of the last pool's output."""
+    d = vgg.to_dict(batch=8)
+    per_layer = {layer["name"]: layer["saved_bytes"] for layer in d["layers"]}
+    assert sum(per_layer.values()) + d["memory"]["saved_input_bytes"] == d["memory"][
+        "saved_bytes"]
+    assert per_layer["conv1"] == 8 * 64 * 224 * 224 * 4  # its relu's output, kept once
+    assert per_layer["maxpool1"] == 8 * 64 * 112 * 112 * (4 + 8)  # output and int64 indices
+    assert per_layer["flatten1"] == 0
+
+
+def test_the_command_line_takes_an_optimizer(capsys):
+    assert main(["report", "lenet5", "--optimizer", "sgd"]) == 0
+    out = capsys.readouterr().out
+    assert "training estimate (sgd): " in out and "optimizer state 0 B" in out
+    with pytest.raises(SystemExit) as e:
+        main(["report", "lenet5", "--optimizer", "lion"])
+    assert e.value.code == 2 and "invalid choice: 'lion'" in capsys.readouterr().err
+
+
+def test_an_unknown_optimizer_is_a_usage_error(vgg):
+    with pytest.raises(UsageError, match="unknown optimizer 'lion'; one of sgd, momentum"):
+        vgg.report(optimizer="lion")
 
 
 @pytest.mark.parametrize("n, text", [(0, "0 B"), (1023, "1,023 B"), (1024, "1.00 KiB"),
