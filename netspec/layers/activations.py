@@ -64,6 +64,7 @@ class Relu(_Activation):
     kind = "relu"
     torch_cls = "ReLU"
     keeps = OUTPUT
+    inplace_safe = True
     example = "- relu"
 
 
@@ -73,6 +74,7 @@ class Relu6(_Activation):
 
     kind = "relu6"
     torch_cls = "ReLU6"
+    inplace_safe = True
     example = "- relu6"
 
 
@@ -113,6 +115,7 @@ class LeakyRelu(_Activation):
 
     kind = "leaky_relu"
     torch_cls = "LeakyReLU"
+    inplace_safe = True
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
     negative_slope: Annotated[float, Constrain(ge=0, le=1)] = setting(
