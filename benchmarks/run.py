@@ -29,7 +29,6 @@ BENCHMARKS = {
     "startup": "bench_startup",  # cold start of `netspec check` vs `import yaml, pydantic`
     "check": "bench_check",  # in-process check of 1k / 10k-layer specs vs PyYAML
     "torch": "bench_torch",  # compiled vs hand-written / emitted PyTorch, forward+backward
-    "memory": "bench_memory",  # peak memory of a ResNet-50 step, activations in place vs not
     "grade": "bench_grade",  # `netspec grade` of 1,000 submissions vs `netspec check` of them
 }
 

@@ -64,7 +64,6 @@ class Relu(_Activation):
     kind = "relu"
     torch_cls = "ReLU"
     keeps = OUTPUT
-    inplace_safe = True
     example = "- relu"
 
 
@@ -74,7 +73,6 @@ class Relu6(_Activation):
 
     kind = "relu6"
     torch_cls = "ReLU6"
-    inplace_safe = True
     example = "- relu6"
 
 
@@ -115,7 +113,6 @@ class LeakyRelu(_Activation):
 
     kind = "leaky_relu"
     torch_cls = "LeakyReLU"
-    inplace_safe = True
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
     negative_slope: Annotated[float, Constrain(ge=0, le=1)] = setting(

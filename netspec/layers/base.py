@@ -168,11 +168,6 @@ class Layer(SpecModel):
     is_activation: ClassVar[bool] = False  # an element-wise activation kind (relu, softmax, ...)
     output_activation: ClassVar[bool] = False  # squashes scores to probabilities: for the output
     train_only: ClassVar[bool] = False  # acts only in training, the identity at inference
-    # its torch module takes ``inplace=True`` and then computes the same output and the same
-    # gradients bit for bit, saving only its result (relu, relu6, leaky_relu: not elu, whose
-    # in-place backward rounds differently, nor silu or hardswish, whose in-place backward keeps
-    # a copy of the input and so saves nothing). The plan decides where it may run in place.
-    inplace_safe: ClassVar[bool] = False
     # each output on its own in (0, 1) (sigmoid): what binary cross-entropy compares with a
     # target (netspec train's reconstruction, netspec.analysis.tasks)
     independent_probabilities: ClassVar[bool] = False

@@ -173,13 +173,8 @@ class CompiledNetwork(_Runner):
     def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every tensor by name, seen by forward hooks on each layer's last module while
         ``forward`` runs (a layer without modules passes its input on): each layer's output (a
-        split's, its parts joined over the channels) and each part of a split (``halves.0``).
-        The activations that run in place do not while it runs, so each output is as computed."""
+        split's, its parts joined over the channels) and each part of a split (``halves.0``)."""
         seen: dict[str, torch.Tensor] = {}
-        # an in-place activation would overwrite the output a hook just kept: none while here
-        in_place: list[Any] = [m for m in self.modules() if getattr(m, "inplace", False) is True]
-        for m in in_place:
-            m.inplace = False
         hooks = [self.get_submodule(step.modules[-1][0]).register_forward_hook(
                      partial(_keep, seen, step.name))
                  for step in self._steps if step.modules]
@@ -188,8 +183,6 @@ class CompiledNetwork(_Runner):
         finally:
             for hook in hooks:
                 hook.remove()
-            for m in in_place:
-                m.inplace = True
         values = {INPUT: x}
         for step in self._steps:
             h = seen[step.name] if step.modules else values[step.inputs[0]]

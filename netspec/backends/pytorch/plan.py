@@ -13,15 +13,14 @@ emitted source writes it out. One plan, so the two cannot disagree on names, cla
 from __future__ import annotations
 
 import keyword
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ...analysis import CheckedNetwork, scope_path
 from ...graph.module_names import modules
 from ...graph.network import INPUT, BlockUse
-from ...layers.base import Layer, TorchCall
+from ...layers.base import TorchCall
 
 # The modules of merging layers, netspec's own as torch.nn lacks them (in .extra_modules, copied
 # into the emitted source): they take all the layer's inputs, so a merge is a module like any
@@ -102,44 +101,7 @@ def plan(a: CheckedNetwork) -> list[Step]:
             found.insert(1 if p.pre else 0, (node.name, MERGES[p.combine]))
         needs = node.inputs if p.combine else node.inputs[:1]
         steps.append(Step(node.name, needs, tuple(found), node.part_names))
-    return _in_place(steps, [node.layer for node in a.network.nodes])
-
-
-def _in_place(steps: Sequence[Step], layers: Sequence[Layer]) -> list[Step]:
-    """The steps, with each trailing activation that may overwrite what it reads built with
-    ``inplace=True`` (as torchvision's ``ReLU(inplace=True)``): the one rule, for both forms.
-
-    It may when its kind is ``inplace_safe`` and the tensor it reads is one nobody else sees:
-    the layer's own main module's output (a conv's ``activation:`` shortcut), or else an
-    earlier layer's output that no other layer reads (so neither a residual's add, nor the
-    caller of a block whose input it is, still holds it) and that is a fresh tensor whose own
-    backward does not need it: not the network's input, not a split's part, not a view
-    (``is_view``: flatten, dropout, crop share their input's memory), not a layer without
-    modules (it passes its input on), and not a layer ending in an activation (relu, sigmoid,
-    tanh and softmax save their output for their backward)."""
-    maker = {w: k for k, step in enumerate(steps) for w in writes(step)}
-    readers = Counter(ref for step in steps for ref in dict.fromkeys(step.inputs))
-    parts = {p for step in steps for p in step.parts}
-
-    def unshared(step: Step) -> bool:
-        if len(step.modules) > 1:  # the activation reads its own layer's main output
-            return True
-        ref = step.inputs[0] if step.inputs else INPUT
-        if ref == INPUT or ref in parts or readers[ref] != 1:
-            return False
-        k = maker[ref]
-        return bool(steps[k].modules) and not layers[k].is_view \
-            and layers[k].trailing_activation() is None
-
-    out = []
-    for step, layer in zip(steps, layers):
-        act = layer.trailing_activation()
-        if act is not None and act.inplace_safe and step.modules and unshared(step):
-            path, call = step.modules[-1]
-            call = replace(call, kwargs={**call.kwargs, "inplace": True})
-            step = step._replace(modules=(*step.modules[:-1], (path, call)))
-        out.append(step)
-    return out
+    return steps
 
 
 def module_tree(a: CheckedNetwork) -> ModuleTree:
