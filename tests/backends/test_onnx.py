@@ -1,6 +1,7 @@
 """ONNX export against three oracles, for every spec: ONNX's checker, ONNX's shape inference
 (every layer's output has the shape netspec predicted) and ONNX Runtime (the same outputs as the
-PyTorch module with the same weights). One export per spec serves every check on it. Random
+PyTorch module with the same weights). One export per spec serves every check on it (the
+three largest modern classifiers are exported in parts: tests/zoo.py's EXPORTED_IN_PARTS). Random
 specs (tests/test_oracle_property.py's) check ONNX Runtime on settings the zoo lacks."""
 import re
 import tempfile
@@ -22,7 +23,7 @@ from netspec.backends.onnx_export import export_module  # noqa: E402
 from netspec.backends.pytorch.module import build_module  # noqa: E402
 from netspec.cli import main  # noqa: E402
 from tests.backends.test_oracle_property import oracle, specs, yaml_of  # noqa: E402
-from tests.zoo import ZOO, zoo_id  # noqa: E402
+from tests.zoo import EXPORTED, zoo_id  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SMALL = "specs/lenet5.yaml"
@@ -44,7 +45,7 @@ class Exported:
         return ort.InferenceSession(str(self.file), providers=["CPUExecutionProvider"])
 
 
-@pytest.fixture(scope="module", params=ZOO, ids=zoo_id)
+@pytest.fixture(scope="module", params=EXPORTED, ids=zoo_id)
 def exported(request, tmp_path_factory):
     """Module-scoped and parametrised: pytest runs every check on one spec, then the next, so a
     single exported network (VGG's 550 MB) is held at a time."""

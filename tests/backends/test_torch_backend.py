@@ -27,8 +27,11 @@ from tests.zoo import ZOO, zoo_id  # noqa: E402
 
 # Capturing and exporting these takes 5-25 s each on two cores, and they add no construct that a
 # smaller spec does not already have: resnet18 has the residual blocks, downsample groups and
-# dotted names of resnet34/50/152; lenet5 and vgg16_bn the plain stacks of VGG and AlexNet.
-DEEP = {"alexnet", "vgg16", "vgg19", "resnet34", "resnet50", "resnet152"}
+# dotted names of resnet34/50/152; lenet5 and vgg16_bn the plain stacks of VGG and AlexNet;
+# shufflenet_v2_x0_5 the split and the shuffle, and the ONNX export (a torch.export) of
+# mobilenet_v3_large and of small networks of the modern kinds the rest of the modern zoo.
+DEEP = {"alexnet", "vgg16", "vgg19", "resnet34", "resnet50", "resnet152",
+        "mobilenet_v3_large", "efficientnet_b1", "convnext_tiny", "regnet_y_400mf"}
 # torch.compile's default backend (inductor) writes and builds C++: ~5-15 s per spec.
 INDUCTOR = {"lenet5", "mnist_cnn", "cifar10_convnetjs", "conv1d_seed"}
 
