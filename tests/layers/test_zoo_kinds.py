@@ -45,6 +45,7 @@ def test_unet_compiles_to_the_predicted_shapes_and_the_emitted_source_agrees():
     assert seen == {r.name: r.output_shape for r in a.layers if r.name in seen}
     assert len(seen) == len(a.layers) - 4  # the four concats have no module
     assert sum(p.numel() for p in model.parameters()) == 31_030_658
+    assert list(model.buffers()) == []  # no batchnorm in the paper's U-Net
     for step, record_ in zip(plan(a), a.layers):
         assert sum(p.numel() for path, _ in step.modules
                    for p in model.get_submodule(path).parameters()) == record_.params
