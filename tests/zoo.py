@@ -15,8 +15,8 @@ ZOO = [p for p in EVERY_SPEC
 
 # The modern classifiers of 150 to 330 layers take 10-20 s of CPU each to trace for an ONNX
 # export; what they are made of (squeeze-and-excitation, SiLU, grouped convs, layer norm, layer
-# scale, stochastic depth) is exported on small networks (tests/backends/test_onnx.py's modern
-# kinds) and in mobilenet_v3_large, the cheapest of them, whose export is tested whole.
+# scale, stochastic depth) is exported on small networks (tests/backends/test_onnx.py's
+# KINDS_IN_USE) and in mobilenet_v3_large, the cheapest of them, whose export is tested whole.
 EXPORTED_IN_PARTS = {"efficientnet_b1", "convnext_tiny", "regnet_y_400mf"}
 EXPORTED = [p for p in ZOO if p.stem not in EXPORTED_IN_PARTS]
 
