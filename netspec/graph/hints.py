@@ -30,12 +30,17 @@ class ReferenceHints:
         self.left = MAX_HINTS
 
     def __call__(self, ref: str, seen: dict[str, Any]) -> str | None:
-        """'did you mean'; or the copies of a repeated name; or, for a name written inside a
-        block that names a layer outside it, how to bring that layer in (a block's layers see
-        only their own and $input). None once MAX_HINTS references had their search."""
+        """A split's parts, for a part it does not have; 'did you mean'; or the copies of a
+        repeated name; or, for a name written inside a block that names a layer outside it,
+        how to bring that layer in (a block's layers see only their own and $input). None
+        once MAX_HINTS references had their search."""
         if self.left <= 0:
             return None
         self.left -= 1
+        split = seen.get(ref.rpartition(".")[0])
+        if split is not None and (count := split.layer.part_count()) > 1:
+            return f"'{split.name}' is a split of {count} parts: {split.name}.0 to " \
+                   f"{split.name}.{count - 1}"
         if self.copies is None:
             self.copies = {}
             for name in self.names:
