@@ -737,7 +737,8 @@ class _NetworkBuilder:
                 where = origins[key] + p.loc[1:]
             else:
                 where = path + p.loc
-            if where[0] == "defaults" and not (p.at_item and origins is not None):
+            if where[:1] == ("defaults",) and len(where) > 1 and not (
+                    p.at_item and origins is not None):  # a kind's default, not `defaults:`
                 self.default_error(p, where, path)
                 continue
             self.error(p.message, where, at_key=p.at_key, layer=layer, hint=p.hint, code=p.code)

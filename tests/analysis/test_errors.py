@@ -254,6 +254,16 @@ def test_defaults_typo_is_located_in_defaults():
     assert [(e.location.line, e.message) for e in errs] == [(3, "'kernal' is not a setting of conv")]
 
 
+def test_an_empty_defaults_key_is_an_error_at_it():
+    """The mutation fuzzer's mutants of examples/three_3x3.yaml (seed 0, mutant 539): a
+    `defaults:` left empty ended `netspec check` in an IndexError, an internal error."""
+    errs = errors_of("input: [1, 7, 7]\ndefaults:\nlayers:\n  - conv\n  - conv\n"
+                     "  - conv: {expect: {shape: [1, 1, 1]}}\nexpect:\n  params: 30\n")
+    assert (errs[0].code, errs[0].location.line, errs[0].message) == (
+        "NS203", 2, "defaults must be a mapping (key: value), got null")
+    assert [e.code for e in errs[1:]] == ["NS202"] * 6
+
+
 def test_strict_turns_warnings_into_errors():
     text = "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n"
     assert netspec.analyze(text).warnings

@@ -461,6 +461,10 @@ class Generator:
             if self.d.chance(0.12):
                 shape = (1,) * (len(self.spec.input))
                 settings = KINDS[kind].draw(self.d, shape)
+                try:  # a default the format refuses is said once, at `defaults:` (no layer)
+                    (KINDS[kind].check or (lambda s: None))(settings)
+                except Refused:
+                    continue
                 keys = [k for k, v in settings.items() if not isinstance(v, list)]
                 if keys:
                     key = self.d.pick(keys)
