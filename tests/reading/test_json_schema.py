@@ -70,7 +70,7 @@ NO_BLOCKS = {"input": [1, 28, 28], "layers": ["relu"]}
     {"layers": [{"conv": 8, "kernal": 3}]},            # a setting beside the kind
     {"layers": [{"dense": 10, "relu": None}]},         # two kinds in one item
     {"layers": [{"kernel": 3}]},                       # no kind at all
-    {"layers": [{"relu": None, "repeat": 0}]},
+    {"layers": [{"relu": None, "repeat": -1}]},
     {"layers": [{"layers": ["relu", "reluu"]}]},       # inside a group
     {"defaults": {"maxpol": {"kernel": 2}}},
     {"defaults": {"conv": {"filtres": 8}}},
