@@ -207,6 +207,7 @@ class _NetworkBuilder:
         self.broken_blocks: set[str] = set()  # blocks left out for an error: uses not reported
         self.known = KnownShapes(None)  # shapes so far, for a block that reads `$input.channels`
         self.allowing: list[Allowance] = []  # the warnings the layers being built accept
+        self.reads_shape: dict[str, bool] = {}  # blocks whose settings read `$input.channels`
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               details: tuple[str, ...] = (), **kw: Any) -> None:
@@ -471,9 +472,11 @@ class _NetworkBuilder:
             self.refused_use(name, use.get("name"))
             return
         defaults = MappingProxyType(literal_defaults(self.blocks[name]))
+        made = None
         for r in range(repeat):
             source = self.input_of(_as_tuple(use.get("input") if r == 0 else None), path)[0]
-            made = self.instance(name, values, args, source, path, value)
+            if r == 0 or self.reads_shape[name]:  # else every copy is the first one's
+                made = self.instance(name, values, args, source, path, value)
             if made is None:
                 self.refused_use(name, names.names[r])
                 continue
@@ -493,7 +496,9 @@ class _NetworkBuilder:
         block, line = self.blocks[name], self.doc.where(path).line
         found_at = (f"found using block '{name}' at line {line}",)
         scope = dict(values)
-        if reads_input_shape(block):
+        if name not in self.reads_shape:
+            self.reads_shape[name] = reads_input_shape(block)
+        if self.reads_shape[name]:
             shape = self.known.of(source, self.nodes, self.by_name)
             if shape is None:
                 if self.input_known:

@@ -292,3 +292,18 @@ def test_the_evaluator_agrees_with_python_on_integer_arithmetic():
             assert evaluate(text, {"w": 7}) == value
 
     check()
+
+
+def test_the_emitted_source_of_a_block_with_variants_is_the_same_model():
+    """Uses of one block that `if:` makes differ get a class each (Inverted, Inverted2, ...);
+    the emitted source computes what the in-memory module does."""
+    torch = pytest.importorskip("torch")
+    model = netspec.compile_model(INVERTED)
+    namespace: dict = {}
+    exec(netspec.emit(INVERTED), namespace)  # tests run generated code; netspec never does
+    emitted = namespace["build"]()
+    emitted.load_state_dict(model.state_dict())
+    x = torch.randn(2, 16, 32, 32)
+    model.eval(), emitted.eval()
+    with torch.no_grad():
+        assert torch.equal(emitted(x), model(x))
