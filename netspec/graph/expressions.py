@@ -84,8 +84,10 @@ def _tokens(text: str) -> list[str]:
     while at < len(text.rstrip()):
         m = _TOKEN.match(text, at)
         if not m:
-            raise ExpressionError(f"cannot read '{text[at:].strip()[:20]}' (at character "
-                                  f"{at + 1})")
+            rest = text[at:].strip()
+            column = len(text) - len(text[at:].lstrip()) + 1
+            raise ExpressionError(f"cannot read '{rest[:20]}' (at character {column})" + (
+                ": compare with '=='" if rest.startswith("=") else ""))
         found.append(m.group(m.lastindex or 0))
         at = m.end()
     return found

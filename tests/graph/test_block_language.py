@@ -111,6 +111,7 @@ def test_divisible_is_torchvisions_make_divisible():
     ("sqrt($w)", "cannot work out `sqrt($w)`: unexpected 'sqrt': the functions are"),
     ("$input.depth * 2", "cannot work out `$input.depth * 2`: $input.depth is not known here"),
     ("$w and true", "'and' needs true or false, got 96"),
+    ("$w = 1", "cannot read '= 1' (at character 4): compare with '=='"),
     ("$w" + " + 1" * 300, "at most 500 characters"),
     ("(" * 60 + "$w" + ")" * 60, "nests deeper than 50"),
 ])
