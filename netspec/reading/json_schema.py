@@ -54,6 +54,8 @@ def json_schema(blocks: Mapping[str, Any] | None = None) -> dict[str, Any]:
         defs.update(_item_defs("", uses=_block_params(blocks)))
         inside = "item"
     defs.update(_parametrised(defs, inside))
+    # Inside a block a whole item may be a parameter (`- $act`), replaced by the kind it names.
+    defs[f"p.{inside}"] = {"anyOf": [defs[f"p.{inside}"], {"$ref": "#/$defs/parameter"}]}
     props = top["properties"]
     props["layers"] = describe({"type": "array", "minItems": 1},
                                props["layers"].get("description"))
