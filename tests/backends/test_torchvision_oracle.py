@@ -28,11 +28,9 @@ from netspec.backends.pytorch.module import build_module  # noqa: E402
 from tests.zoo import ROOT  # noqa: E402
 
 # torchvision's state_dict key -> the spec's, where the spec language cannot name it as
-# torchvision does: ConvNeXt's nn.Linear layers (behind permutes to channels-last, block.1 and
-# .6) are 1x1 convs here, numbered without the permutes, and its layer scale is a layer's
-# parameter, not the block's; RegNet's block names have a hyphen (block2-0), no name here.
-CONVNEXT = [(r"\.block\.2\.", ".block.1."), (r"\.block\.3\.", ".block.2."),
-            (r"\.block\.5\.", ".block.4."), (r"\.layer_scale$", ".layer_scale.scale")]
+# torchvision does: ConvNeXt's layer scale is a layer's parameter, not the block's; RegNet's
+# block names have a hyphen (block2-0), no name here.
+CONVNEXT = [(r"\.layer_scale$", ".layer_scale.scale")]
 REGNET = [(r"\.(block\d)-(\d+)\.", r".\1_\2.")]
 
 # spec -> (torchvision's constructor, its renames)
