@@ -1,7 +1,8 @@
 # Two commands for a fresh machine (Python 3.10+ and make): `make demo` and `make test`.
 VENV  := .venv
 BIN   := $(VENV)/bin
-TORCH := torch==2.13.0
+# torchvision is the oracle of the zoo's torchvision networks (tests only), pinned with its torch
+TORCH := torch==2.13.0 torchvision==0.28.0
 
 .PHONY: demo test lint bench fuzz clean
 

@@ -15,7 +15,7 @@ UNREAD_LAYER = declare(
     "PyTorch computes it and the report counts its parameters. The output is the last layer. "
     "A warning, an error under --strict.",
     "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, name: side}\n"
-    "  - relu: {input: input}\n")
+    "  - relu: {input: input}\n", warning=True)
 EXPECTED_SHAPE = declare(
     "NS502", "expected-shape", "an output shape differs from the one the spec expects",
     "`expect: {shape: [...]}` on a layer, or `expect: {output_shape: [...]}` for the network, "

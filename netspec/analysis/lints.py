@@ -29,7 +29,7 @@ HIDDEN_OUTPUT_ACTIVATION = declare(
     "by a merge, as in squeeze-and-excitation) is not warned about. A warning, an error under "
     "--strict.",
     "input: [1, 28, 28]\nlayers:\n  - flatten\n  - dense: {units: 64, activation: softmax}\n"
-    "  - dense: 10\n")
+    "  - dense: 10\n", warning=True)
 ACTIVATIONS_IN_A_ROW = declare(
     "NS602", "activations-in-a-row", "an activation right after another",
     "Two activations in a row add nothing a network needs: relu after relu changes nothing, "
@@ -37,7 +37,7 @@ ACTIVATIONS_IN_A_ROW = declare(
     "activation written twice. Layers that only reshape or drop values (flatten, dropout) "
     "between them do not count. Remove one. A warning, an error under --strict.",
     "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3, activation: relu}\n"
-    "  - relu\n")
+    "  - relu\n", warning=True)
 CHANNELS_LAST_INPUT = declare(
     "NS603", "channels-last-input", "the input shape looks channels-last (H, W, C)",
     "netspec reads shapes channels first, as PyTorch does: `[3, 32, 32]` is a 32x32 RGB image. "
@@ -45,7 +45,7 @@ CHANNELS_LAST_INPUT = declare(
     "parameter count wrong. The warning is at the `input:` line with the shape to write "
     "instead. Said when the last axis is 1, 3 or 4 (grey, RGB, RGBA) and every other axis is at "
     "least 8. A warning, an error under --strict.",
-    "input: [32, 32, 3]\nlayers:\n  - conv: {filters: 16, kernel: 3}\n")
+    "input: [32, 32, 3]\nlayers:\n  - conv: {filters: 16, kernel: 3}\n", warning=True)
 PADDED_1X1 = declare(
     "NS604", "padded-1x1", "padding on a kernel of size 1",
     "A kernel of 1 needs no padding to keep the size: each pixel of padding adds a border of "
@@ -54,7 +54,7 @@ PADDED_1X1 = declare(
     "`defaults:` line when it does. Write `padding: 0` on the layer. A warning, an error under "
     "--strict.",
     "input: [3, 32, 32]\ndefaults:\n  conv: {kernel: 3, padding: 1}\nlayers:\n  - conv: 16\n"
-    "  - conv: {filters: 8, kernel: 1}\n")
+    "  - conv: {filters: 8, kernel: 1}\n", warning=True)
 DENSE_HOLDS_MOST = declare(
     "NS605", "dense-holds-most-parameters",
     "one layer reading a flattened feature map holds nine tenths or more of the parameters",
@@ -66,14 +66,14 @@ DENSE_HOLDS_MOST = declare(
     "below the threshold, and flattening the raw input (a fully connected network) is not "
     "warned about. A warning, an error under --strict.",
     "input: [1, 28, 28]\nlayers:\n  - conv: {filters: 32, kernel: 3, activation: relu}\n"
-    "  - flatten\n  - dense: 128\n  - dense: 10\n")
+    "  - flatten\n  - dense: 128\n  - dense: 10\n", warning=True)
 DROPOUT_AT_OUTPUT = declare(
     "NS606", "dropout-at-output", "dropout after the last layer that learns",
     "Dropout zeroes random values in training so that the next layer learns not to rely on any "
     "one of them. After the last learned layer there is no next layer: it zeroes the "
     "network's outputs (class scores) themselves. Put it before the last dense or conv layer. "
     "A warning, an error under --strict.",
-    "input: [1, 28, 28]\nlayers:\n  - flatten\n  - dense: 10\n  - dropout: 0.5\n")
+    "input: [1, 28, 28]\nlayers:\n  - flatten\n  - dense: 10\n  - dropout: 0.5\n", warning=True)
 WINDOW_DISCARDS_INPUT = declare(
     "NS607", "window-discards-input", "a pool or strided layer never reads half its input or more",
     "A stride longer than the kernel skips the positions between windows (a 1x1 conv with "
@@ -82,7 +82,7 @@ WINDOW_DISCARDS_INPUT = declare(
     "same tensor (a ResNet shortcut's 1x1 stride-2 conv is fine: the main path reads "
     "everything), the information is lost. A kernel at least as long as the stride reads "
     "every position. A warning, an error under --strict.",
-    "input: [8, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 1, stride: 2}\n")
+    "input: [8, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 1, stride: 2}\n", warning=True)
 NO_CHANNEL_AXIS = declare(
     "NS608", "no-channel-axis", "a square 2-D input that looks like an image without its "
     "channel axis",
@@ -90,14 +90,14 @@ NO_CHANNEL_AXIS = declare(
     "then slide along one axis only, and the shapes may work out with every count wrong. A "
     "grey 28x28 image is `[1, 28, 28]`. Said when the input has two equal axes of 8 or more "
     "and a layer slides a window over it. A warning, an error under --strict.",
-    "input: [28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+    "input: [28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n", warning=True)
 BATCH_AXIS = declare(
     "NS609", "batch-axis-in-input", "the input shape seems to include the batch axis",
     "`input:` is one sample's shape, without the batch axis: PyTorch's (N, C, H, W) batch of "
     "3-channel 32x32 images is `input: [3, 32, 32]`. `[64, 3, 32, 32]` is read as a 3-D "
     "volume of 64 channels. Said when a 4-D input's second axis is 1, 3 or 4 and the last two "
     "are equal and at least 8. A warning, an error under --strict.",
-    "input: [64, 3, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+    "input: [64, 3, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n", warning=True)
 
 DENSE_SHARE = 0.9  # NS605: "most" of the parameters means this share or more
 UNREAD_SHARE = 0.5  # NS607: this share of the input or more never read

@@ -16,6 +16,7 @@ from ..graph.network import INPUT, Network, Node
 from ..layers.base import Counts, Layer
 from ..layers.merge import MERGE_MISMATCH
 from ..reading.source import Document
+from .allowances import allow
 from .checks import layer_expectations, network_expectations, unread_layers
 from .lints import channels_first, design_lints, input_lints
 from .result import CheckedNetwork, LayerRecord
@@ -78,6 +79,8 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         errors = _blame_channels_last(network, first, errors)
     if len(records) == len(network.nodes):  # every shape is known: the design lints
         warnings += design_lints(network, records, "error" if strict else "warning")
+    warnings = allow(network, warnings, len(records) == len(network.nodes),
+                     "error" if strict else "warning")
     if strict:
         errors, warnings = errors + warnings, []
     if len(records) == len(network.nodes):  # every shape is known: check the whole network

@@ -31,6 +31,7 @@ class Code(NamedTuple):
     summary: str  # one line: what the diagnostic says is wrong
     explanation: str  # why it matters and how to fix it
     example: str | None  # a spec (YAML) that produces it; None where no small one can
+    warning: bool = False  # a warning (a layer may `allow:` it), not an error
 
     @property
     def stage(self) -> str:
@@ -45,13 +46,14 @@ EXAMPLE_CHECKS: dict[int, Callable[[str, str], list[Any]]] = {}
 
 
 def declare(id: str, name: str, summary: str, explanation: str,
-            example: str | None = None) -> str:
-    """Register a code and return its id, for the module's checks to raise with."""
+            example: str | None = None, *, warning: bool = False) -> str:
+    """Register a code and return its id, for the module's checks to raise with. A warning's
+    code says so: a layer's ``allow:`` may name it (an error cannot be allowed)."""
     if id in CODES or any(c.name == name for c in CODES.values()):
         raise ValueError(f"diagnostic code {id} ({name}) is declared twice")
     if len(id) != 5 or not id.startswith("NS") or int(id[2]) not in STAGES:
         raise ValueError(f"{id}: codes are NS followed by three digits, the first a stage")
-    CODES[id] = Code(id, name, summary, " ".join(explanation.split()), example)
+    CODES[id] = Code(id, name, summary, " ".join(explanation.split()), example, warning)
     return id
 
 

@@ -6,11 +6,13 @@ its layers. ``$input`` is left for the scope to resolve: it names what feeds the
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..core.codes import declare
 from ..layers import did_you_mean
 from ..reading.document import REQUIRED, BlockDef
+from .expressions import ExpressionError, evaluate, looks_like_expression, names_in
 from .scope import BLOCK_INPUT
 
 BLOCK_ARGUMENTS = declare(
@@ -100,21 +102,81 @@ def value_sources(block: BlockDef, args: dict[str, Any]) -> dict[str, str]:
 
 
 def _is_ref(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("$") and value != BLOCK_INPUT
+    """A default that is another parameter's value (``b: $a``); an expression (``$a * 2``) is
+    worked out with the use's values instead."""
+    return isinstance(value, str) and value != BLOCK_INPUT and re.fullmatch(
+        r"\$[A-Za-z_][A-Za-z0-9_]*", value) is not None
 
 
-def substitute(data: Any, values: dict[str, Any], unknown: list[str],
-               used: list[tuple[tuple, str]], at: tuple = ()) -> Any:
-    """A copy of ``data`` with each ``$name`` replaced; names not in ``values`` go to
-    ``unknown``, and ``used`` gets the path (inside ``data``) and name of each replacement."""
-    if isinstance(data, str) and data.startswith("$") and data != BLOCK_INPUT:
-        if data[1:] in values:
-            used.append((at, data[1:]))
-            return values[data[1:]]
-        unknown.append(data)
+class Substitution:
+    """A copy of a block's layers with each ``$name`` replaced by the use's value and each
+    expression worked out. Names that are not parameters go to ``unknown``; ``used`` gets the
+    path (inside the layers) and parameter of each plain replacement, so that an error in the
+    value is reported where the argument was written; ``failed`` the path, message and
+    details of each expression that cannot be worked out."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = values
+        self.unknown: list[str] = []
+        self.used: list[tuple[tuple, str]] = []
+        self.failed: list[tuple[tuple, str, tuple[str, ...]]] = []
+
+    def __call__(self, data: Any, at: tuple = ()) -> Any:
+        if isinstance(data, str) and data.startswith("$") and data != BLOCK_INPUT and \
+                not looks_like_expression(data):
+            if data[1:] in self.values:
+                self.used.append((at, data[1:]))
+                return self.values[data[1:]]
+            self.unknown.append(data)
+            return data
+        if looks_like_expression(data):
+            return self.expression(data, at)
+        if isinstance(data, dict):
+            return {k: self(v, at + (k,)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self(v, at + (i,)) for i, v in enumerate(data)]
         return data
-    if isinstance(data, dict):
-        return {k: substitute(v, values, unknown, used, at + (k,)) for k, v in data.items()}
-    if isinstance(data, list):
-        return [substitute(v, values, unknown, used, at + (i,)) for i, v in enumerate(data)]
-    return data
+
+    def expression(self, text: str, at: tuple) -> Any:
+        names = list(dict.fromkeys(names_in(text)))
+        unknown = [n for n in names if "." not in n and n not in self.values]
+        if unknown:
+            self.unknown += [f"${n}" for n in unknown]
+            return text
+        try:
+            return evaluate(text, self.values)
+        except ExpressionError as e:
+            shown = [f"${n} = {self.values[n]}" for n in names if n in self.values]
+            cut = text.count("(") > text.count(")")  # YAML's flow mapping ended it at a comma
+            self.failed.append((at, f"cannot work out `{text}`: {e}",
+                                ((f"where {', '.join(shown)}",) if shown else ()) + ((
+                                    "inside `{...}` a comma ends the value: quote the "
+                                    "expression, or write the setting on a line of its own",)
+                                    if cut else ())))
+            return text
+
+
+def expression_defaults(name: str, block: BlockDef, values: dict[str, Any],
+                        args: dict[str, Any]) -> list[tuple[str, str]]:
+    """Work out, in ``values``, the defaults that are expressions (``squeeze: $c // 4``),
+    each over the other parameters; returns (parameter, message) for each that fails."""
+    pending = [k for k in block.params if k not in args and looks_like_expression(values[k])]
+    plain = {k: v for k, v in values.items() if k not in pending}
+    failed = []
+    for key in pending:
+        sub = Substitution(plain)
+        result = sub.expression(values[key], ())
+        if sub.unknown:
+            failed.append((key, f"block '{name}': the default of '{key}' reads "
+                                f"{', '.join(sub.unknown)}, which is not a parameter with a "
+                                "value of its own"))
+        elif sub.failed:
+            failed.append((key, sub.failed[0][1]))
+        values[key] = result
+    return failed
+
+
+def reads_input_shape(block: BlockDef) -> bool:
+    """Whether the block's settings read its input's shape (``$input.channels``): then each
+    use is worked out with the shape of what feeds it."""
+    return "$input." in repr(block.params) + repr(block.layers)

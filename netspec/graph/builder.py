@@ -29,17 +29,23 @@ from ..reading.messages import (
     translate,
 )
 from ..reading.source import MISSING_COLON, Document
+from .allowances import BAD_ALLOW, Allowance, allowed_codes
 from .blocks import (
     BLOCK_ARGUMENTS,
     BLOCK_PARAMETER,
     MAX_BLOCK_DEPTH,
     BindError,
+    Substitution,
     bind,
+    expression_defaults,
     literal_defaults,
-    substitute,
+    reads_input_shape,
     value_sources,
 )
+from .copies import BAD_CONDITION, NUMBERED_NAME, CopyNames, condition_problem, pop_setting
+from .expressions import BAD_EXPRESSION, input_values
 from .hints import ReferenceHints
+from .known_shapes import KnownShapes
 from .module_names import RESERVED_NAME, name_problem
 from .network import INPUT, BlockUse, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
@@ -72,7 +78,7 @@ BAD_ITEM = declare(
 BAD_REPEAT = declare(
     "NS304", "bad-repeat", "repeat is not a whole number in range",
     "`repeat:` copies a layer, a group or a block use in a row; it takes a whole number from "
-    "1 to 10,000.",
+    "0 (the layer is absent, as a block's `repeat: $n` with n = 0 needs) to 10,000.",
     "input: [1, 28, 28]\nlayers:\n  - relu: {}\n    repeat: -2\n")
 TOO_MANY_LAYERS = declare(
     "NS305", "too-many-layers", "the network would have more than 100,000 layers",
@@ -130,7 +136,7 @@ INPUT_OUTSIDE_BLOCK = declare(
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
-GROUP_KEYS = {"repeat", "layers", "name", "input"}
+GROUP_KEYS = {"repeat", "layers", "name", "input"}  # and `if:`, `allow:`, read for any item
 USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
 
 
@@ -148,6 +154,7 @@ def build(doc: Document) -> Network:
     """Validate the document and expand it into nodes; raise BuildError with every problem."""
     b = _NetworkBuilder(doc)
     spec = b.top_level()
+    b.known = KnownShapes(tuple(spec.input) if b.input_known else None)
     b.defaults(spec)
     b.check_blocks(spec)
     b.items(spec.layers, ("layers",), group=())
@@ -198,6 +205,9 @@ class _NetworkBuilder:
         self.by_name: dict[str, Node] = {}  # the layers so far, by full name
         self.input_known = True  # False when `input:` is at fault: no shapes to check
         self.broken_blocks: set[str] = set()  # blocks left out for an error: uses not reported
+        self.known = KnownShapes(None)  # shapes so far, for a block that reads `$input.channels`
+        self.allowing: list[Allowance] = []  # the warnings the layers being built accept
+        self.reads_shape: dict[str, bool] = {}  # blocks whose settings read `$input.channels`
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
               details: tuple[str, ...] = (), **kw: Any) -> None:
@@ -324,9 +334,52 @@ class _NetworkBuilder:
             self.refuse("layer")
             self.skip(1)
             return
+        kinds = [k for k in item if k in KINDS or k in self.blocks]
+        kind = kinds[0] if len(kinds) == 1 and "layers" not in item else None
+        present = self.present(item, path, kind)
+        if present is None:
+            return
+        item, allowed = self.allowances(present, path, kind)
+        self.allowing += allowed
+        try:
+            self.built_item(item, path, group, kinds)
+        finally:
+            del self.allowing[len(self.allowing) - len(allowed):]
+
+    def present(self, item: dict, path: tuple, kind: str | None) -> dict | None:
+        """The item without its `if:`; None when the condition is false (the item is absent:
+        no layer, no name, no index) or cannot decide (reported)."""
+        item, value, at = pop_setting(item, "if", kind)
+        if not at:
+            return item
+        problem = condition_problem(value)
+        if problem is not None:
+            self.error(problem, path + at, layer=self.layer_label(kind),
+                       hint="compare a parameter (`if: $stride == 1`) or name one that is true "
+                            "or false", code=BAD_CONDITION)
+            self.refuse(kind or "layer", _given_name(item, kind) if kind else item.get("name"))
+            self.skip(1)
+            self.index_known = False
+            return None
+        return item if value else None
+
+    def allowances(self, item: dict, path: tuple, kind: str | None
+                   ) -> tuple[dict, list[Allowance]]:
+        """The item without its `allow:`, and the warnings it names (each problem reported)."""
+        item, value, at = pop_setting(item, "allow", kind)
+        found = []
+        for index, code, problem, hint in allowed_codes(value) if at else []:
+            where = path + at + ((index,) if index is not None else ())
+            if code is None:
+                self.error(problem, where, hint=hint, code=BAD_ALLOW)
+            else:
+                found.append(Allowance(code, self.doc.where(self.written(where)[0])))
+        return item, found
+
+    def built_item(self, item: dict, path: tuple, group: tuple[str, ...],
+                   kinds: list[str]) -> None:
         if "layers" in item:
             return self.group(item, path, group)
-        kinds = [k for k in item if k in KINDS or k in self.blocks]
         if len(kinds) != 1:
             self._no_single_kind(item, kinds, path)
             self.refuse("layer", _given_name(item, kinds[0] if kinds else next(iter(item))))
@@ -338,18 +391,38 @@ class _NetworkBuilder:
         inner = item[kind] if isinstance(item[kind], dict) else {}
         where = path + ((kind, "repeat") if "repeat" in inner else ("repeat",))
         repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
-        settings = None if self.names_only else self.params(kind, item, path)
+        if repeat == 0:
+            return  # absent
+        names = self.copy_names(_given_name(item, kind), repeat or 1, path + (
+            (kind, "name") if "name" in inner else ("name",)), kind)
+        if names is not None and names.special:
+            item = _without_name(item, kind)
+        settings = None if self.names_only or names is None else self.params(kind, item, path)
         layer = None if settings is None else self.validate(kind, *settings, path)
-        if layer is None or settings is None or not repeat:
+        if layer is None or settings is None or not repeat or names is None:
             self.refuse(kind, _given_name(item, kind), repeat or 1)
-            self.skip(repeat)
+            self.skip(repeat or 1)
             return
         for r in range(repeat):
-            name = layer.name if repeat == 1 or layer.name is None else f"{layer.name}_{r + 1}"
             # Copies chain, as repeated groups and block uses do: only the first reads `input:`
             # (a merge's inputs are what it is, so every copy keeps them).
             chained = r > 0 and len(_as_tuple(layer.input)) < 2
-            self.add_node(layer, name, path, settings[1], group, chained)
+            self.add_node(layer, names.names[r], path, settings[1], group, chained)
+
+    def copy_names(self, given: Any, copies: int, path: tuple, kind: str | None
+                   ) -> CopyNames | None:
+        """The names of an item's copies; None when they cannot be used (reported)."""
+        names = CopyNames.of(given, copies)
+        problem = names.problem
+        if problem is None and names.numbered and not self.scopes.top.numbered:
+            problem = (f"the name {given!r} is a number, which only a child of a named group "
+                       "or a sequential block can have (torchvision's `features.3`)")
+        if problem is None:
+            return names
+        self.error(problem, path, layer=self.layer_label(kind), code=NUMBERED_NAME,
+                   hint="use a name of letters, digits and _, or {i} in a repeated item's "
+                        "name (`denselayer{i}`)")
+        return None
 
     def check_blocks(self, spec: SpecFile) -> None:
         for name in spec.blocks:
@@ -372,8 +445,14 @@ class _NetworkBuilder:
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
         use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
-        if not self.placement(use, lambda key: path + (
-                (name, key) if value and key in value else (key,)), f"the use of block '{name}'"):
+        where = lambda key: path + ((name, key) if value and key in value else (key,))  # noqa: E731
+        repeat = self.repeat_count(use.get("repeat", 1), where("repeat"),
+                                   len(self.blocks[name].layers))
+        if repeat == 0:
+            return  # absent
+        names = self.copy_names(use.get("name"), repeat or 1, where("name"), None)
+        placed = {k: v for k, v in use.items() if k != "name" or names and not names.special}
+        if names is None or not self.placement(placed, where, f"the use of block '{name}'"):
             self.refused_use(name, None)
             return
         if name in self.expanding or len(self.expanding) >= MAX_BLOCK_DEPTH:
@@ -389,30 +468,63 @@ class _NetworkBuilder:
             self.bind_error(e, name, path, value)
             self.refused_use(name, use.get("name"))
             return
-        unknown: list[str] = []
-        used: list[tuple[tuple, str]] = []
-        layers = substitute(self.blocks[name].layers, values, unknown, used)
-        for ref in dict.fromkeys(unknown):
-            self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
-                       ("blocks", name), at_key=True,
-                       hint=did_you_mean(ref[1:], self.blocks[name].params) or
-                       f"declare it under `blocks: {name}: params:`", code=BLOCK_PARAMETER)
-        if unknown:
+        if repeat is None:
             self.refused_use(name, use.get("name"))
             return
-        written = self.arguments_written_at(name, path, value, args, used)
-        self.written_at.update(written)
-        repeat = self.repeat_count(use.get("repeat", 1), path + ("repeat",), len(layers))
         defaults = MappingProxyType(literal_defaults(self.blocks[name]))
+        made = None
         for r in range(repeat):
-            local = use.get("name") if repeat == 1 else (
-                f"{use['name']}_{r + 1}" if use.get("name") else None)
-            self.expand(BlockUse(name, MappingProxyType(values), defaults), layers, local,
-                        use.get("input") if r == 0 else None, path, group)
-        if not repeat:
-            self.refused_use(name, use.get("name"))
-        for key in written:
-            del self.written_at[key]
+            source = self.input_of(_as_tuple(use.get("input") if r == 0 else None), path)[0]
+            if r == 0 or self.reads_shape[name]:  # else every copy is the first one's
+                made = self.instance(name, values, args, source, path, value)
+            if made is None:
+                self.refused_use(name, names.names[r])
+                continue
+            layers, bound, written = made
+            self.written_at.update(written)
+            self.expand(BlockUse(name, MappingProxyType(bound), defaults), layers,
+                        names.names[r], source, path, group)
+            for key in written:
+                del self.written_at[key]
+
+    def instance(self, name: str, values: dict, args: dict, source: str, path: tuple,
+                 value: dict | None) -> tuple[list, dict, dict] | None:
+        """One copy of block ``name``'s layers for a use whose input is ``source``: the
+        parameters put in and the expressions worked out (over the input's shape where the
+        block reads it), with the values bound and where each was written. None when that
+        fails (reported)."""
+        block, line = self.blocks[name], self.doc.where(path).line
+        found_at = (f"found using block '{name}' at line {line}",)
+        scope = dict(values)
+        if name not in self.reads_shape:
+            self.reads_shape[name] = reads_input_shape(block)
+        if self.reads_shape[name]:
+            shape = self.known.of(source, self.nodes, self.by_name)
+            if shape is None:
+                if self.input_known:
+                    self.error(f"block '{name}' reads the shape of its input ('{source}'), "
+                               "which is not known: a layer before it has an error", path,
+                               code=BAD_EXPRESSION, hint="fix that layer first")
+                return None
+            scope.update(input_values(shape))
+        failed = expression_defaults(name, block, scope, args)
+        for key, message in failed:
+            self.error(message, ("blocks", name, "params", key), at_key=True,
+                       code=BAD_EXPRESSION, details=found_at)
+        sub = Substitution(scope)
+        layers = sub(block.layers)
+        for ref in dict.fromkeys(sub.unknown):
+            self.error(f"block '{name}' uses {ref}, which is not one of its parameters",
+                       ("blocks", name), at_key=True,
+                       hint=did_you_mean(ref[1:], block.params) or
+                       f"declare it under `blocks: {name}: params:`", code=BLOCK_PARAMETER)
+        for at, message, details in sub.failed:
+            self.error(message, ("blocks", name, "layers") + at, code=BAD_EXPRESSION,
+                       details=details + found_at)
+        if failed or sub.unknown or sub.failed:
+            return None
+        bound = {k: scope[k] for k in values}
+        return layers, bound, self.arguments_written_at(name, path, value, args, sub.used)
 
     def bind_error(self, e: BindError, name: str, path: tuple, value: dict | None) -> None:
         """Locate a use's binding error: at the argument at fault, at the block's default that
@@ -450,13 +562,12 @@ class _NetworkBuilder:
                                                           note)
         return found
 
-    def expand(self, use: BlockUse, layers: list, local: str | None, input_ref: Any,
+    def expand(self, use: BlockUse, layers: list, local: str | None, source: str,
                path: tuple, group: tuple[str, ...]) -> None:
         name = use.block
         local = self.scopes.local_name(name, local)
         full = self.scopes.open_container(local)
         self.uses[full] = use
-        source = self.input_of(_as_tuple(input_ref), path)[0]
         self.scopes.push(Scope(prefix=full + ".", block_input=source, opaque=True,
                                numbered=self.blocks[name].sequential))
         self.expanding.append(name)
@@ -468,25 +579,33 @@ class _NetworkBuilder:
         if self.last != before and self.last is not None:
             self.scopes.close_container(local, full, self.last)
 
-    def group(self, item: dict, path: tuple, group: tuple[str, ...]) -> None:
-        """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row."""
+    def group(self, item: dict, path: tuple, group: tuple[str, ...],
+              copy: str | None = None) -> None:
+        """``- repeat: N`` with ``layers: [...]``: the group's layers, N times in a row.
+        ``copy``: the name of one pass of a group named by a template or digits."""
         for key in item:
             if key not in GROUP_KEYS:
                 self.error(f"'{key}' is not a key of a layer group", path + (key,), at_key=True,
                            hint="a group has `layers:`, and optionally `repeat:` and `name:`",
                            code=UNKNOWN_KEY)
         layers = item["layers"]
-        name = item.get("name")
+        name = copy or item.get("name")
         if not isinstance(layers, list) or not layers:
             self.error("a group's `layers:` must be a non-empty list", path + ("layers",),
                        code=BAD_GROUP)
             self.refused_group(name)
             return
         repeat = self.repeat_count(item.get("repeat", 1), path + ("repeat",), len(layers))
-        if name is not None and not (isinstance(name, str) and name.isascii()
-                                     and name.isidentifier()):
-            self.error(f"a group's name must be a Python identifier, got {describe(name)}",
-                       path + ("name",), code=BAD_GROUP)
+        if repeat == 0:
+            return  # absent
+        names = CopyNames.of(name, repeat or 1)
+        if names.special and not names.problem and copy is None:
+            return self.group_copies(item, names, path, group)
+        if name is not None and copy is None and not (isinstance(name, str) and name.isascii()
+                                                      and name.isidentifier()):
+            self.error(names.problem or
+                       f"a group's name must be a Python identifier, got {describe(name)}",
+                       path + ("name",), code=NUMBERED_NAME if names.problem else BAD_GROUP)
             self.index_known = False
             return
         if not repeat or not self.placement(item, lambda key: path + (key,), "a group"):
@@ -496,7 +615,7 @@ class _NetworkBuilder:
             self.pending_input = self.input_of(_as_tuple(item["input"]), path)[0]
         label = f"group@{self.doc.where(path).line}"
         if name:
-            label = self.scopes.open_container(name)
+            label = self.scopes.open_container(self.scopes.local_name("group", name))
             self.scopes.push(Scope(prefix=label + ".", numbered=True))
         before, last = len(self.errors), self.last
         for done in range(1, repeat + 1):
@@ -513,6 +632,18 @@ class _NetworkBuilder:
             self.scopes.pop()
             if self.last != last and self.last is not None:
                 self.scopes.close_container(name, label, self.last)
+
+    def group_copies(self, item: dict, names: CopyNames, path: tuple,
+                     group: tuple[str, ...]) -> None:
+        """A group named by a template (``stage{i}``) or digits: each pass is a group of its
+        own, under its own name; only the first reads the group's `input:`."""
+        if names.numbered and self.copy_names(item["name"], 1, path + ("name",), None) is None:
+            self.refused_group(None)
+            return
+        first = {k: v for k, v in item.items() if k not in ("repeat", "name")}
+        later = {k: v for k, v in first.items() if k != "input"}
+        for r, local in enumerate(names.names):
+            self.group(later if r else first, path, group, copy=local)
 
     def placement(self, item: dict, where: Callable[[str], tuple], what: str) -> bool:
         """Whether the name and input of a group or block use are valid (else reported, each
@@ -534,18 +665,20 @@ class _NetworkBuilder:
             self.refused.add(self.last)
         self.index_known = False
 
-    def repeat_count(self, value: Any, path: tuple, size: int) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPEAT:
-            self.error(f"repeat must be a whole number from 1 to {MAX_REPEAT:,}, got {value!r}",
+    def repeat_count(self, value: Any, path: tuple, size: int) -> int | None:
+        """How many copies to build: 0 leaves the item out; None when the count is at fault
+        (reported)."""
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_REPEAT:
+            self.error(f"repeat must be a whole number from 0 to {MAX_REPEAT:,}, got {value!r}",
                        path, code=BAD_REPEAT)
             self.index_known = False
-            return 0
+            return None
         if len(self.nodes) + value * size > MAX_LAYERS:
             self.over_limit = True
             self.error(f"repeating {size} layer(s) {value:,} times would exceed the limit of "
                        f"{MAX_LAYERS:,} layers", path, code=TOO_MANY_LAYERS)
             self.index_known = False
-            return 0
+            return None
         return value
 
     def params(self, kind: str, item: dict, path: tuple) -> tuple[dict, dict] | None:
@@ -604,7 +737,7 @@ class _NetworkBuilder:
         key_locs = _KeyLocations(self.doc, origins)
         defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
-                               key_locs, group, defaulted))
+                               key_locs, group, defaulted, tuple(self.allowing)))
         self.by_name.setdefault(full, self.nodes[-1])
 
     def skip(self, count: int) -> None:
@@ -782,6 +915,14 @@ def _given_name(item: dict, kind: str) -> Any:
     """The ``name:`` of a layer item, inside its kind's mapping or beside it."""
     inner = item.get(kind)
     return inner.get("name") if isinstance(inner, dict) and "name" in inner else item.get("name")
+
+
+def _without_name(item: dict, kind: str) -> dict:
+    """A layer item without its ``name:`` (the builder names its copies)."""
+    inner = item.get(kind)
+    if isinstance(inner, dict) and "name" in inner:
+        return {**item, kind: {k: v for k, v in inner.items() if k != "name"}}
+    return {k: v for k, v in item.items() if k != "name"}
 
 
 def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

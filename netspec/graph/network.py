@@ -18,6 +18,7 @@ from ..layers.base import Layer
 
 if TYPE_CHECKING:
     from ..reading.document import NetworkExpect, TrainSettings
+    from .allowances import Allowance
 
 INPUT = "input"  # the name by which layers refer to the network's input
 _NO_KEYS: Mapping[str, Location] = MappingProxyType({})
@@ -51,6 +52,7 @@ class Node(NamedTuple):
     key_locations: Mapping[str, Location] = _NO_KEYS
     group: tuple[str, ...] = ()  # enclosing groups and blocks, outermost first
     defaulted: frozenset[str] = frozenset()  # settings taken from the spec's `defaults:`
+    allowed: tuple[Allowance, ...] = ()  # warnings it accepts (`allow:`, its own or a group's)
 
     @property
     def kind(self) -> str:

@@ -46,9 +46,12 @@ class Scopes:
     def local_name(self, kind: str, given: str | None) -> str:
         """The given name, else the position inside a numbered group, else kind and running
         number: the n-th conv of a scope is ``conv<n>``, named or not. A kind ending in a digit
-        gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide."""
+        gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide.
+        A child named with digits sets the numbering: the children after it count on."""
         top = self.top
         top.counters[kind] = top.counters.get(kind, 0) + 1
+        if given and given.isdigit():  # a numbered child (`name: 3`): the next is 4
+            top.position = int(given)
         if given:
             return given
         if top.numbered:

@@ -27,7 +27,7 @@ RAGGED_WINDOW = declare(
     "rows or columns of the input are never visited (seed 001: 7, 3, 3 gives 2.33). "
     "Frameworks do this silently; the hint gives a padding that tiles. A warning, an error "
     "under --strict.",
-    "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n")
+    "input: [1, 7, 7]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 3}\n", warning=True)
 BAD_PADDING = declare(
     "NS409", "bad-padding", "a padding the kind cannot take",
     "A per-side padding is a pair [before, after]; average pooling pads both sides alike; "

@@ -25,19 +25,19 @@ from typing import Any
 from ..core.model import NAME_PATTERN, field_docs
 from ..layers import KINDS
 from .document import REQUIRED, BlockDef, SpecFile
-from .schema_kinds import REPEAT, describe, head, kind_defs, pydantic_schema
+from .schema_kinds import ITEM_KEYS, describe, head, item_name, kind_defs, pydantic_schema
 
-GROUP_KEYS = ("layers", "repeat", "name", "input")
-USE_KEYS = ("name", "repeat", "input")  # beside a block's arguments
+GROUP_KEYS = ("layers", "repeat", "name", "input", "if", "allow")
+USE_KEYS = ("name", "repeat", "input", "if", "allow")  # beside a block's arguments
 ANY_BLOCK = None  # the block uses of the generic `u.` family: any name that is no kind
 UNKNOWN_KEY = ("not a layer kind, a setting or a block use of this spec: an item is a kind (relu, "
                "conv: 64, maxpool: {kernel: 2}, ...), a group (layers: [...]) or a block with "
                "its arguments (unit: {width: 64})")
 NO_HEAD = ("this item names no layer kind, group or block: it starts with a kind (relu, "
            "conv: 64, maxpool: {kernel: 2}, ...), layers: [...] or a block's name")
-PARAMETER = describe({"type": "string", "pattern": r"^\$[A-Za-z_][A-Za-z0-9_]*$"},
+PARAMETER = describe({"type": "string", "pattern": r"\$[A-Za-z_]"},
                      "a parameter of the block (`$name`), replaced by its value where the "
-                     "block is used")
+                     "block is used, or an expression over them (`$hidden // 4`)")
 
 
 def json_schema(blocks: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -54,6 +54,8 @@ def json_schema(blocks: Mapping[str, Any] | None = None) -> dict[str, Any]:
         defs.update(_item_defs("", uses=_block_params(blocks)))
         inside = "item"
     defs.update(_parametrised(defs, inside))
+    # Inside a block a whole item may be a parameter (`- $act`), replaced by the kind it names.
+    defs[f"p.{inside}"] = {"anyOf": [defs[f"p.{inside}"], {"$ref": "#/$defs/parameter"}]}
     props = top["properties"]
     props["layers"] = describe({"type": "array", "minItems": 1},
                                props["layers"].get("description"))
@@ -143,10 +145,10 @@ def _group(prefix: str) -> dict[str, Any]:
                 "layers": describe({"type": "array", "minItems": 1,
                                     "items": {"$ref": f"#/$defs/{prefix}item"}},
                                    "the group's layers, in order"),
-                "repeat": REPEAT,
-                "name": describe({"type": "string", "pattern": NAME_PATTERN, "maxLength": 64},
-                                 "a name for the group; its layers are named name.0, name.1, "
-                                 "... (a Python identifier)"),
+                **ITEM_KEYS,
+                "name": item_name("a name for the group; its layers are named name.0, "
+                                  "name.1, ... (a Python identifier; {i} in a repeated "
+                                  "group's name counts its copies)"),
                 "input": describe({"type": "string"}, "the layer the group reads")}}
 
 
@@ -175,8 +177,8 @@ def _use(block: str, params: dict[str, Any]) -> dict[str, Any]:
     it, and every required one given."""
     args = {p: describe({}, f"a parameter of {block} (" + (
         "required" if d == REQUIRED else f"default: {d!r}") + ")") for p, d in params.items()}
-    keys = {**args, "repeat": REPEAT,
-            "name": describe({"type": "string", "pattern": NAME_PATTERN}, "the use's name"),
+    keys = {**args, **ITEM_KEYS,
+            "name": item_name("the use's name ({i} in a repeated use's name counts copies)"),
             "input": describe({"type": "string"}, "the layer the block reads")}
     value = {"anyOf": [{"type": "object", "properties": keys, "additionalProperties": False},
                        {"type": "null"}]}

@@ -21,10 +21,30 @@ from .doc_text import plain, summary
 
 REF = "#/$defs/{model}"
 MAX_REPEAT = 10_000  # graph.builder's limit (a test keeps the two equal)
-REPEAT = {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT,
-          "description": "how many copies of this in a row (default 1)",
-          "markdownDescription": "how many copies of this in a row (default 1)",
+REPEAT = {"type": "integer", "minimum": 0, "maximum": MAX_REPEAT,
+          "description": "how many copies of this in a row (default 1; 0: absent)",
+          "markdownDescription": "how many copies of this in a row (default 1; 0: absent)",
           "defaultSnippets": [{"body": 2}]}
+# A name, a template counting copies ({i} from 1, {i0} from 0), or a group child's number.
+NAME_OR_TEMPLATE = r"^(([A-Za-z_]|\{i0?\})([A-Za-z0-9_]|\{i0?\})*|[0-9]+)$"
+# The keys every item may have, whatever it is (a layer, a group, a block use).
+ITEM_KEYS: dict[str, Any] = {
+    "repeat": REPEAT,
+    "if": {"type": "boolean", "description": "build this only when true (`if: $expand`)",
+           "markdownDescription": "build this only when true (`if: $expand`)"},
+    "allow": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+              "description": "the warnings this is expected to give, by code or name "
+                             "(`allow: NS402`)",
+              "markdownDescription": "the warnings this is expected to give, by code or name "
+                                     "(`allow: NS402`)"},
+}
+
+
+def item_name(text: str) -> dict[str, Any]:
+    """The schema of an item's `name:`: a name, a template (`denselayer{i}`) or a number."""
+    return {"anyOf": [{"type": "string", "pattern": NAME_OR_TEMPLATE, "maxLength": 64},
+                      {"type": "integer", "minimum": 0}],
+            "description": text, "markdownDescription": text}
 
 
 def pydantic_schema(cls: type) -> dict[str, Any]:
@@ -70,8 +90,9 @@ def kind_defs(kind: str, cls: type[Layer], shared: dict[str, Any]) -> dict[str, 
     props: dict[str, Any] = schema["properties"]
     for name, prop in props.items():
         _give_example(prop, _example_value(cls, name))
+    props["name"] = item_name(props["name"].get("description", "the layer's name"))
     settings = {"type": "object", "additionalProperties": False,
-                "properties": {**props, "repeat": REPEAT}}
+                "properties": {**props, **ITEM_KEYS}}
     forms: list[dict[str, Any]] = [{"$ref": f"#/$defs/settings.{kind}"}, {"type": "null"}]
     if cls.shorthand:
         forms.insert(0, copy.deepcopy(props[cls.shorthand]))
@@ -79,7 +100,7 @@ def kind_defs(kind: str, cls: type[Layer], shared: dict[str, Any]) -> dict[str, 
     value["markdownDescription"] = head(kind, cls)["markdownDescription"]
     item: dict[str, Any] = {"type": "object", "additionalProperties": False,
                             "required": [kind],
-                            "properties": {kind: value, "repeat": REPEAT, **props}}
+                            "properties": {kind: value, **ITEM_KEYS, **props}}
     if cls.example:
         item["examples"] = yaml.safe_load(cls.example)
     defaults = describe({"type": "object", "additionalProperties": False,

@@ -65,8 +65,8 @@ CASES = {
                        r"expected output shape \(4, 28, 28\), got \(4, 26, 26\)", None),
     "expected params": ("  - conv: {filters: 4, kernel: 3, expect: {params: 36}}\n", "4:43",
                         r"expected 36 parameters, got 40", None),
-    "bad repeat": ("  - relu: null\n    repeat: 0\n", "5:13",
-                   r"repeat must be a whole number from 1 to 10,000, got 0", None),
+    "bad repeat": ("  - relu: null\n    repeat: -3\n", "5:13",
+                   r"repeat must be a whole number from 0 to 10,000, got -3", None),
     "a helper module takes a later layer's name": (
         "  - conv: {filters: 2, kernel: 3, activation: relu, name: c}\n"
         "  - flatten\n  - dense: {units: 3, name: c_relu}\n", "6:29",

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+import netspec
 from netspec.cli import main
 from netspec.graph.builder import MAX_REPEAT
 from netspec.layers import KINDS
@@ -70,7 +71,7 @@ NO_BLOCKS = {"input": [1, 28, 28], "layers": ["relu"]}
     {"layers": [{"conv": 8, "kernal": 3}]},            # a setting beside the kind
     {"layers": [{"dense": 10, "relu": None}]},         # two kinds in one item
     {"layers": [{"kernel": 3}]},                       # no kind at all
-    {"layers": [{"relu": None, "repeat": 0}]},
+    {"layers": [{"relu": None, "repeat": -1}]},
     {"layers": [{"layers": ["relu", "reluu"]}]},       # inside a group
     {"defaults": {"maxpol": {"kernel": 2}}},
     {"defaults": {"conv": {"filtres": 8}}},
@@ -154,3 +155,18 @@ def test_schema_command(capsys, tmp_path):
     out = tmp_path / "resnet18.schema.json"
     assert main(["schema", "resnet18", "-o", str(out)]) == 0  # a zoo name, as every SPEC
     assert "use.basic_down" in json.loads(out.read_text())["$defs"]
+
+
+def test_a_block_item_may_be_a_parameter_naming_a_kind(validator):
+    """`- $act` in a block's layers is the kind the use passes (netspec check builds it)."""
+    blocks = {"cba": {"params": {"act": "relu"}, "layers": [
+        {"conv": {"filters": 4, "kernel": 1}}, "$act"]}}
+    spec = {"input": [3, 8, 8], "blocks": blocks, "layers": [{"cba": {"act": "tanh"}}]}
+    for schema in (validator, own(blocks)):
+        assert schema.is_valid(spec)
+        assert not schema.is_valid({**spec, "layers": ["$act"]})  # outside a block: no kind
+    assert netspec.analyze(spec_text(spec)).layers[1].kind == "tanh"
+
+
+def spec_text(spec: dict) -> str:
+    return yaml.safe_dump(spec, sort_keys=False)
