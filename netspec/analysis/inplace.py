@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from ..core.shapes import Shape
 from ..graph.network import Network, Node
-from ..layers.base import BEFORE_ACTIVATION, OUTPUT
+from ..layers.base import BEFORE_ACTIVATION, INPUT, OUTPUT
 
 
 def in_place_layers(network: Network, shapes: Mapping[str, Shape]) -> frozenset[str]:
@@ -46,16 +46,19 @@ def _safe(network: Network, node: Node, shapes: Mapping[str, Shape], readers: Co
     kind = layer.trailing_activation()
     if kind is None or not kind.runs_in_place:
         return False
-    if not layer.is_activation:  # a shortcut: its input is the layer's tensor before it
-        return not _keeps(node, shapes, BEFORE_ACTIVATION)
+    if not layer.is_activation:  # a shortcut: its input is the layer's tensor before it,
+        # which the shortcut keeps itself where its kind keeps its input (in place: its result)
+        out = shapes[node.name]
+        by_shortcut = sum(s.source == INPUT for s in kind().saved([out], out))
+        return _keeps(node, shapes, BEFORE_ACTIVATION) == by_shortcut
     producer = network.by_name.get(node.inputs[0])  # None: the network's input, a split's part
     return (producer is not None and not producer.layer.is_view
             and readers[producer.name] == 1 and producer.name not in in_place
             and not _keeps(producer, shapes, OUTPUT))
 
 
-def _keeps(node: Node, shapes: Mapping[str, Shape], source: str) -> bool:
-    """Whether the layer's backward keeps this tensor of its own (its output, or its tensor
-    before the shortcut)."""
+def _keeps(node: Node, shapes: Mapping[str, Shape], source: str) -> int:
+    """How many times the layer's backward keeps this tensor of its own (its output, or its
+    tensor before the shortcut)."""
     inputs = [shapes[ref] for ref in node.inputs]
-    return any(s.source == source for s in node.layer.saved(inputs, shapes[node.name]))
+    return sum(s.source == source for s in node.layer.saved(inputs, shapes[node.name]))
