@@ -93,13 +93,6 @@ def estimate(params: int, activations: int, state: int, batch: int = 1,
                   inference_peak=inference_peak, optimizer_name=optimizer)
 
 
-def in_place_layers(network: Network) -> frozenset[str]:
-    """The layers whose activation the compiled module runs in place, overwriting its input
-    (its storage is then its input's): none, today. The PyTorch plan and this model must agree
-    (tests/analysis/test_memory_truth.py measures the compiled module)."""
-    return frozenset()
-
-
 class Kept(NamedTuple):
     """One distinct tensor autograd keeps: whose it is (a layer, or ``input``), its elements
     (per sample, or whole when not ``per_sample``) and its dtype."""

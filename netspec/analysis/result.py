@@ -8,7 +8,8 @@ from typing import NamedTuple
 from ..core.errors import Diagnostic
 from ..core.shapes import Shape, numel
 from ..graph.network import INPUT, Network, named_scopes
-from .memory import Kept, Memory, estimate, in_place_layers, inference_peak, kept_tensors
+from .inplace import in_place_layers
+from .memory import Kept, Memory, estimate, inference_peak, kept_tensors
 
 
 class LayerRecord(NamedTuple):
@@ -177,7 +178,8 @@ class CheckedNetwork:
 
     @property
     def in_place(self) -> frozenset[str]:
-        return in_place_layers(self.network)
+        """The layers whose activation the compiled module runs in place (:mod:`.inplace`)."""
+        return in_place_layers(self.network, self.shapes)
 
     def kept(self) -> list[Kept]:
         """The distinct tensors autograd keeps in one training forward."""

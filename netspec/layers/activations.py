@@ -1,6 +1,15 @@
 """Element-wise activations: each is a kind of its own (`- relu`) and a shortcut
 (`activation: relu`) on conv and dense. Shape in = shape out, no MACs, and no parameters but
-prelu's, which learns its negative slope (and so is a layer of its own, never a shortcut)."""
+prelu's, which learns its negative slope (and so is a layer of its own, never a shortcut).
+
+The compiled module runs relu and leaky_relu in place (``inplace=True``, ``runs_in_place``)
+where nothing else reads their input (netspec.analysis.inplace says where), and no other kind,
+as measured with ``saved_tensors_hooks`` after conv and batchnorm: relu and leaky_relu keep
+their result, so in place they overwrite their input and keep that storage, one tensor less,
+with bit-identical outputs and gradients. The other kinds PyTorch runs in place save nothing
+by it: relu6, silu, hardswish, hardsigmoid and mish differentiate from their input, so autograd
+keeps a clone of it (as many bytes kept, one copy more); elu differentiates from its result by
+another formula, so its gradients are no longer bit-identical."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -64,6 +73,7 @@ class Relu(_Activation):
     kind = "relu"
     torch_cls = "ReLU"
     keeps = OUTPUT
+    runs_in_place = True
     example = "- relu"
 
 
@@ -113,6 +123,7 @@ class LeakyRelu(_Activation):
 
     kind = "leaky_relu"
     torch_cls = "LeakyReLU"
+    runs_in_place = True
     shorthand = "negative_slope"
     example = "- leaky_relu: 0.1"
     negative_slope: Annotated[float, Constrain(ge=0, le=1)] = setting(

@@ -166,6 +166,8 @@ class Layer(SpecModel):
     example: ClassVar[str] = ""  # a YAML line for the docs
     # Traits the design lints read (netspec.analysis.lints), so that they never ask a kind's name:
     is_activation: ClassVar[bool] = False  # an element-wise activation kind (relu, softmax, ...)
+    # an activation kind the compiled module may run in place (layers/activations.py: which)
+    runs_in_place: ClassVar[bool] = False
     output_activation: ClassVar[bool] = False  # squashes scores to probabilities: for the output
     train_only: ClassVar[bool] = False  # acts only in training, the identity at inference
     # each output on its own in (0, 1) (sigmoid): what binary cross-entropy compares with a

@@ -104,6 +104,11 @@ KIND_SPECS = {
                            "input: s.1, name: c}\n  - concat: [s.0, c]"),
     "crop": ("[4, 8, 8]", "- conv: {filters: 4, kernel: 3, name: small}\n"
                           "  - crop: [lead, small]\n  - add: [small, crop1]"),
+    # activations in place (netspec.analysis.inplace) and beside them, out of place
+    "dense+leaky_relu, in place": ("[12]", "- dense: {units: 5, activation: leaky_relu}"),
+    "relu after a leaky relu in place": ("[3, 8, 8]", "- leaky_relu\n  - relu"),
+    "relu after an add": ("[3, 8, 8]", "- add: [lead, input]\n  - relu"),
+    "relu whose input is read again": ("[3, 8, 8]", "- relu\n  - add: [relu1, lead]"),
 } | {k: ("[3, 8, 8]", f"- {k}") for k in sorted(KINDS) if KINDS[k].is_activation
      and k != "prelu"}
 
@@ -128,10 +133,11 @@ def test_each_kind_keeps_what_it_says(case: str) -> None:
 
 def test_a_layer_no_gradient_reaches_keeps_nothing() -> None:
     """A pool and a relu on the network's input record nothing; the conv after them keeps its
-    input, the relu's output."""
+    input, the relu's output, which is the pool's storage (the relu runs in place)."""
     a = netspec.analyze("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n  - relu\n"
                         "  - conv: {filters: 2, kernel: 1}\n")
-    assert a.saved_by_layer(2) == {"input": 0, "maxpool1": 0, "relu1": 2 * 3 * 16 * 4,
+    assert a.in_place == {"relu1"}
+    assert a.saved_by_layer(2) == {"input": 0, "maxpool1": 2 * 3 * 16 * 4, "relu1": 0,
                                    "conv1": 0}
     check(a)
 

@@ -10,6 +10,8 @@ scope's forward runs its items over a fixed tuple with dict lookups, which
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -173,13 +175,15 @@ class CompiledNetwork(_Runner):
     def layer_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every tensor by name, seen by forward hooks on each layer's last module while
         ``forward`` runs (a layer without modules passes its input on): each layer's output (a
-        split's, its parts joined over the channels) and each part of a split (``halves.0``)."""
+        split's, its parts joined over the channels) and each part of a split (``halves.0``). It
+        runs every activation out of place, so that no layer's output is overwritten."""
         seen: dict[str, torch.Tensor] = {}
         hooks = [self.get_submodule(step.modules[-1][0]).register_forward_hook(
                      partial(_keep, seen, step.name))
                  for step in self._steps if step.modules]
         try:
-            self(x)
+            with _not_in_place(self):
+                self(x)
         finally:
             for hook in hooks:
                 hook.remove()
@@ -191,6 +195,21 @@ class CompiledNetwork(_Runner):
                 h = torch.cat(tuple(h), dim=1)
             values[step.name] = h
         return values
+
+
+@contextmanager
+def _not_in_place(model: nn.Module) -> Iterator[None]:
+    """While on, no activation runs in place: each layer's output is then its own tensor, which
+    the next layer leaves as it was (and a gradient taken with respect to it, as Grad-CAM
+    takes one, is the layer's). The outputs are the same, bit for bit."""
+    found = [m for m in model.modules() if getattr(m, "inplace", False)]
+    for m in found:
+        setattr(m, "inplace", False)  # noqa: B010 (nn.Module types its attributes as modules)
+    try:
+        yield
+    finally:
+        for m in found:
+            setattr(m, "inplace", True)  # noqa: B010
 
 
 def _keep(seen: dict[str, torch.Tensor], name: str, module: nn.Module, args: Any,

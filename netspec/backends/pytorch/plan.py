@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from ...analysis import CheckedNetwork, scope_path
 from ...graph.module_names import modules
 from ...graph.network import INPUT, BlockUse
-from ...layers.base import TorchCall
+from ...layers.base import TorchCall, TorchPlan
 
 # The modules of merging layers, netspec's own as torch.nn lacks them (in .extra_modules, copied
 # into the emitted source): they take all the layer's inputs, so a merge is a module like any
@@ -92,16 +92,35 @@ def writes(item: Item) -> tuple[str, ...]:
 
 def plan(a: CheckedNetwork) -> list[Step]:
     """The steps of ``a``'s network, in order. The analysis has checked their module names."""
-    shapes = a.shapes
+    shapes, in_place = a.shapes, a.in_place
     steps = []
     for node in a.network.nodes:
         p = node.layer.torch([shapes[ref] for ref in node.inputs], shapes[node.name])
+        kind = node.layer.trailing_activation()
+        if kind is not None and kind.runs_in_place:
+            p = _with_inplace(p, node.layer.is_activation, node.name in in_place)
         found = modules(node.name, p)
         if p.combine:  # the merge takes the main module's place: after a pre-module, if any
             found.insert(1 if p.pre else 0, (node.name, MERGES[p.combine]))
         needs = node.inputs if p.combine else node.inputs[:1]
         steps.append(Step(node.name, needs, tuple(found), node.part_names))
     return steps
+
+
+def _with_inplace(p: TorchPlan, standalone: bool, value: bool) -> TorchPlan:
+    """The plan with its activation module's ``inplace`` said, True where the analysis runs it
+    in place (:func:`netspec.analysis.inplace.in_place_layers`): the layer's own module, or
+    its shortcut's. Said even when False, so that a block's instances that differ only there
+    share one class (with ``inplace`` as an argument)."""
+    if standalone:
+        assert p.main is not None  # an activation layer is its module
+        return replace(p, main=_inplace_call(p.main, value))
+    assert p.post is not None  # the shortcut is the post-module
+    return replace(p, post=(p.post[0], _inplace_call(p.post[1], value)))
+
+
+def _inplace_call(call: TorchCall, value: bool) -> TorchCall:
+    return replace(call, kwargs={**call.kwargs, "inplace": value})
 
 
 def module_tree(a: CheckedNetwork) -> ModuleTree:
