@@ -8,12 +8,13 @@ Both sides of a pair run interleaved in the same process, train mode, on the CPU
 
 - The peak memory of one ResNet-50 training step at batch 8 (forward, cross-entropy, backward,
   SGD step), compiled against torchvision's network with its ``ReLU(inplace=True)`` (issue:
-  the compiled module ran its activations out of place; target within 3%). torchvision is not
-  a dependency: the reference is torchvision's ResNet-50 written out below (its Bottleneck,
-  ``out += identity`` included). Each side runs in a fresh process that imports and analyses
-  the same, so that only the model differs; the figure is the process's resident-set high-water
-  mark (Linux's VmHWM, reset just before the step), the most memory the step really held, with
-  glibc's mmap threshold fixed (PEAK_ENV says why). The same for one inference forward.
+  the compiled module ran its activations out of place; target within 3%). The reference is
+  torchvision's own model where torchvision imports (``make`` installs it for the tests), else
+  its ResNet-50 written out below (its Bottleneck, ``out += identity`` included). Each side
+  runs in a fresh process that imports and analyses the same, so that only the model differs;
+  the figure is the process's resident-set high-water mark (Linux's VmHWM, reset just before
+  the step), the most memory the step really held, with glibc's mmap threshold fixed
+  (PEAK_ENV says why). The same for one inference forward.
 """
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ PEAK_CASES = (("ResNet-50", "specs/resnet50.yaml", "hand_resnet50", ("train", "i
               ("VGG-16", "specs/vgg16.yaml", "hand_vgg16", ("infer",)))
 PEAK_MODELS = {"ours": "compiled (activations in place where safe)",
                "out_of_place": "compiled, every activation out of place (as before)",
-               "theirs": "torchvision's, written out"}
+               "theirs": "torchvision's"}
 # glibc moves its mmap threshold with the program's history, so by default the same step peaks
 # anywhere from 1.3 to 1.5 GiB from one process to the next, whichever the model (measured: five
 # processes each). A fixed threshold gives every tensor above it a mapping of its own, returned
@@ -151,8 +152,7 @@ def peak_child(case: str, which: str, mode: str) -> None:
     _, spec, hand, _ = next(c for c in PEAK_CASES if c[0] == case)
     a = netspec.analyze(ROOT / spec)  # both sides import and analyse alike
     torch.manual_seed(0)
-    model = (hand_vgg16(inplace=True) if hand == "hand_vgg16" else hand_resnet50()) \
-        if which == "theirs" else netspec.compile_model(a)
+    model = reference(hand) if which == "theirs" else netspec.compile_model(a)
     if which == "out_of_place":
         for m in model.modules():
             if hasattr(m, "inplace"):
@@ -170,6 +170,27 @@ def peak_child(case: str, which: str, mode: str) -> None:
         with torch.no_grad():
             model(x)
     print(before, _status("VmHWM"))
+
+
+def reference(hand: str):
+    """torchvision's model (``hand_vgg16`` -> ``vgg16()``), or where torchvision does not
+    import, the same written out here."""
+    try:
+        from tests.torchvision_import import torchvision_models
+
+        return getattr(torchvision_models(), hand.removeprefix("hand_"))()
+    except ImportError:
+        return hand_vgg16(inplace=True) if hand == "hand_vgg16" else hand_resnet50()
+
+
+def reference_kind() -> str:
+    try:
+        from tests.torchvision_import import torchvision_models
+
+        torchvision_models()
+        return "torchvision's own model"
+    except ImportError:
+        return "torchvision's network written out here (torchvision is not installed)"
 
 
 def _status(field: str) -> int:
@@ -214,7 +235,7 @@ def compare_peaks(res: Result, n: int) -> None:
         f"peak memory: process resident high-water mark (VmHWM) in {n} fresh processes per "
         f"model, {' '.join(f'{k}={v}' for k, v in PEAK_ENV.items())}; ours: "
         f"{PEAK_MODELS['ours']}; out of place: {PEAK_MODELS['out_of_place']}; baseline: "
-        f"{PEAK_MODELS['theirs']} (torchvision is not installed here)")
+        f"{reference_kind()}")
 
 
 def run(opts) -> Result:
