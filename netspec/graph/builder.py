@@ -445,7 +445,10 @@ class _NetworkBuilder:
             return
         args = {**(value or {}), **{k: v for k, v in item.items() if k != name}}
         use = {k: args.pop(k) for k in USE_KEYS & args.keys()}
-        where = lambda key: path + ((name, key) if value and key in value else (key,))  # noqa: E731
+
+        def where(key: str) -> tuple:
+            return path + ((name, key) if value and key in value else (key,))
+
         repeat = self.repeat_count(use.get("repeat", 1), where("repeat"),
                                    len(self.blocks[name].layers))
         if repeat == 0:
@@ -471,19 +474,26 @@ class _NetworkBuilder:
         if repeat is None:
             self.refused_use(name, use.get("name"))
             return
+        self.use_copies(name, values, args, use.get("input"), names, path, value, group)
+
+    def use_copies(self, name: str, values: dict, args: dict, input_ref: Any, names: CopyNames,
+                   path: tuple, value: dict | None, group: tuple[str, ...]) -> None:
+        """The copies of a use whose arguments bind, one after the other: only the first
+        reads the use's `input:`; each is worked out over its own input where the block reads
+        its input's shape, else all are the first one's."""
         defaults = MappingProxyType(literal_defaults(self.blocks[name]))
         made = None
-        for r in range(repeat):
-            source = self.input_of(_as_tuple(use.get("input") if r == 0 else None), path)[0]
-            if r == 0 or self.reads_shape[name]:  # else every copy is the first one's
+        for r, local in enumerate(names.names):
+            source = self.input_of(_as_tuple(input_ref if r == 0 else None), path)[0]
+            if r == 0 or self.reads_shape[name]:
                 made = self.instance(name, values, args, source, path, value)
             if made is None:
-                self.refused_use(name, names.names[r])
+                self.refused_use(name, local)
                 continue
             layers, bound, written = made
             self.written_at.update(written)
-            self.expand(BlockUse(name, MappingProxyType(bound), defaults), layers,
-                        names.names[r], source, path, group)
+            self.expand(BlockUse(name, MappingProxyType(bound), defaults), layers, local,
+                        source, path, group)
             for key in written:
                 del self.written_at[key]
 
