@@ -91,7 +91,7 @@ layers:
   - conv: 8
     kernal: 3
   - relu: {}
-    repeat: 0
+    repeat: -1
   - layers: [relu, reluu]
   - dropout: 1.5
 """
@@ -181,7 +181,7 @@ def test_what_completion_inserts_is_valid(server, generic):
 def test_completion_beside_a_kind_offers_its_settings(server, generic):
     text = "input: [3, 32, 32]\nlayers:\n  - conv: 8\n    kernel: 3\n    \n"
     labels = {i["label"] for i in Doc(server, generic, text).complete(5, 4)}
-    settings = set(KINDS["conv"].__dataclass_fields__) | {"repeat"}
+    settings = set(KINDS["conv"].__dataclass_fields__) | {"repeat", "if", "allow"}
     assert "stride" in labels and labels <= settings - {"kernel"}
 
 
