@@ -130,8 +130,8 @@ def _is_yaml_text(spec: str) -> bool:
 
 def analyze(spec: str | Path | Network, strict: bool = False) -> Analysis:
     """Shapes, parameters, MACs and memory of every layer; raises SpecError if invalid."""
-    network = spec if isinstance(spec, Network) else load(spec)
-    with gc_paused():
+    with gc_paused():  # one pause for both: no collector pass between load and analysis
+        network = spec if isinstance(spec, Network) else load(spec)
         return Analysis.of(_analyze(network, strict=strict))
 
 
