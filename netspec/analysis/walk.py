@@ -52,24 +52,27 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     records: list[LayerRecord] = []
     rules = _Rules()
     for node in network.nodes:
-        for ref in node.inputs:  # a split's part gets its shape when a layer reads it
-            if ref not in shapes and (part := network.part_shape(ref, shapes)) is not None:
-                shapes[ref], fields[ref] = part, fields[network.producer(ref)]
-        if any(ref not in shapes for ref in node.inputs):
-            continue  # an earlier error already explains why this input has no shape
-        inputs = tuple(shapes[ref] for ref in node.inputs)
-        facts = rules(node.layer, inputs)
+        layer = node.layer
+        try:  # every input's shape known: the common case
+            inputs = tuple([shapes[ref] for ref in node.inputs])
+        except KeyError:
+            inputs = _part_inputs(network, node, shapes, fields)
+            if inputs is None:
+                continue  # an earlier error already explains why this input has no shape
+        facts = rules(layer, inputs)
         if isinstance(facts, LayerError):
             errors.append(_located(node, facts, "error", _input_details(network, node, shapes,
                                                                    facts.code == MERGE_MISMATCH)))
             continue
         out, c, label, found = facts
-        f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
-        record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
-                             0 if node.layer.is_view else numel(out), c.weights, c.biases,
+        f = fields[node.name] = layer.field(inputs, [fields[ref] for ref in node.inputs])
+        record = LayerRecord(node.index, node.name, layer.kind, label, node.inputs, out,
+                             0 if layer.is_view else numel(out), c.weights, c.biases,
                              c.state, c.macs, node.group, *f.rounded())
-        warnings += [_located(node, w, "error" if strict else "warning") for w in found]
-        errors += layer_expectations(node, record, inputs)
+        if found:
+            warnings += [_located(node, w, "error" if strict else "warning") for w in found]
+        if layer.expect is not None:
+            errors += layer_expectations(node, record, inputs)
         shapes[node.name] = out
         records.append(record)
     warnings += unread_layers(network, "error" if strict else "warning")
@@ -86,6 +89,18 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return CheckedNetwork(network, tuple(records), tuple(warnings))
+
+
+def _part_inputs(network: Network, node: Node, shapes: dict[str, Shape],
+                 fields: dict[str, Field]) -> tuple[Shape, ...] | None:
+    """The input shapes of a layer that reads a split's part, which gets its shape (and its
+    split's field) when a layer first reads it; None when an input has no shape."""
+    for ref in node.inputs:
+        if ref not in shapes and (part := network.part_shape(ref, shapes)) is not None:
+            shapes[ref], fields[ref] = part, fields[network.producer(ref)]
+    if any(ref not in shapes for ref in node.inputs):
+        return None
+    return tuple(shapes[ref] for ref in node.inputs)
 
 
 def _blame_channels_last(network: Network, first: Shape,

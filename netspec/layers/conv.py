@@ -116,8 +116,7 @@ class Conv(_Sliding):
                                  details=[f"input {fmt_shape(x)}"], key="groups",
                                  hint="groups must divide both the input channels and filters",
                                  code=GROUPS_DIVIDE)
-        wins = slide(x, g, warn=warn)
-        return (self.filters, *(w.out for w in wins))
+        return (self.filters, *slide(x, g, warn=warn))
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         x = inputs[0]

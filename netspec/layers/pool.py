@@ -71,8 +71,7 @@ class _Pool(Layer):
         rank = spatial(x, self.kind)
         ks, g = per_axis(self.kernel, rank, "kernel"), self._geometry(x)
         self._check(x, ks, g.pads)
-        wins = slide(x, g, warn=warn, rule=self.padding_rule)
-        return (x[0], *(w.out for w in wins))
+        return (x[0], *slide(x, g, warn=warn, rule=self.padding_rule))
 
     def _check(self, x: Shape, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
         """The padding PyTorch's pools refuse, as ``padding_rule`` states it (the non-tiling

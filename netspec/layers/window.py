@@ -83,6 +83,7 @@ class Geometry(NamedTuple):
 
     pads: list[tuple[int, int]]  # (before, after) per spatial axis
     windows: tuple[Window, ...]
+    out: tuple[int, ...]  # the output size per spatial axis
     empty: int | None  # the first axis whose output would be empty, if any
     ragged: tuple[tuple[Window, tuple[int, ...]], ...]  # windows that do not tile, by axis
     steps: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # spans, strides, pads before
@@ -133,14 +134,15 @@ def _geometry(x: Shape, kernel: int | list[int], stride: int | list[int], paddin
         if w.lost:
             ragged.setdefault(w, []).append(i)
     steps = (tuple(span(k, d) for k, d in zip(ks, ds)), ss, tuple(lo for lo, _ in pads))
-    return Geometry(pads, wins, empty, tuple((w, tuple(axes)) for w, axes in ragged.items()),
-                    steps)
+    return Geometry(pads, wins, tuple(w.out for w in wins), empty,
+                    tuple((w, tuple(axes)) for w, axes in ragged.items()), steps)
 
 
 def slide(x: Shape, g: Geometry, warn: Warn | None = None,
-          rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
-    """The windows of ``g`` over ``x``, checked: an error on an empty output, a warning on a
-    ragged one with a padding that ``rule`` allows and that fits, if there is one."""
+          rule: PaddingRule = ANY_PADDING) -> tuple[int, ...]:
+    """The output sizes of the windows of ``g`` over ``x``, checked: an error on an empty
+    output, a warning on a ragged one with a padding that ``rule`` allows and that fits, if
+    there is one."""
     wins = g.windows
     names = axis_names(len(wins))
     if g.empty is not None:
@@ -149,7 +151,7 @@ def slide(x: Shape, g: Geometry, warn: Warn | None = None,
         fit = _tiling_padding(wins, rule)
         for w, axes in g.ragged:
             warn(_ragged([names[i] for i in axes], w, fit, axes[0]))
-    return wins
+    return g.out
 
 
 def _tiling_padding(wins: tuple[Window, ...], rule: PaddingRule) -> list[tuple[int, int]] | None:
