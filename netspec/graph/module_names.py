@@ -54,12 +54,20 @@ RESERVED = frozenset({
     INPUT})
 
 
+# Python's keywords and the names above: no part of a dotted layer name may be one.
+_NOT_A_PART = RESERVED | frozenset(keyword.kwlist)
+
+
 def name_problem(name: str) -> tuple[str, str] | None:
-    """(message, hint) when a layer cannot have this dotted name, else None."""
+    """(message, hint) when a layer cannot have this dotted name, else None. Asked of every
+    layer, so each test is one set operation on the parts (a part starts with ``_`` exactly
+    when the name does or holds ``._``)."""
     parts = name.split(".")
-    if any(keyword.iskeyword(p) or p in RESERVED or p.startswith("_") for p in parts):
+    if not _NOT_A_PART.isdisjoint(parts) or name.startswith("_") or "._" in name:
         return (f"'{name}' cannot be a layer name (it is reserved in Python or PyTorch)",
                 "choose another name; names starting with '_' are PyTorch's own")
+    if len(parts) == 1 or CONTAINER_METHODS.isdisjoint(parts[1:]):
+        return None
     hidden = sorted(set(parts[1:]) & CONTAINER_METHODS)
     if hidden:
         return (f"'{name}' cannot be a layer name: inside a block or group, layers can live in "

@@ -47,7 +47,7 @@ class Scopes:
         """The given name, else the position inside a numbered group, else kind and running
         number: the n-th conv of a scope is ``conv<n>``, named or not. A kind ending in a digit
         gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide."""
-        top = self.top
+        top = self.stack[-1]
         top.counters[kind] = top.counters.get(kind, 0) + 1
         if given:
             return given
@@ -57,7 +57,7 @@ class Scopes:
 
     def claim(self, local: str) -> str:
         """Register a child by its local name; returns its full, dotted name."""
-        top = self.top
+        top = self.stack[-1]
         top.position += 1
         full = top.prefix + local
         top.names[local] = full

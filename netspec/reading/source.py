@@ -160,6 +160,9 @@ class Document:
 
     def where(self, path: tuple) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
+        found = self.locations.get(path)
+        if found is not None:  # the common case: a value that was written
+            return Location(self.file, found[0], found[1])
         while path not in self.locations and path:
             path = path[:-1]
         return Location(self.file, *self.locations.get(path, (1, 1)))
