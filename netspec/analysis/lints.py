@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import add, attrgetter
 
 from ..core.codes import declare
 from ..core.errors import Diagnostic, Location
@@ -148,15 +149,25 @@ class _Net:
         return readers
 
     @cached_property
-    def at_end(self) -> dict[str, bool]:
-        """Whether only views and activations follow a layer, in one line, to the output."""
-        last = self.network.nodes[-1].name
-        ends = {last: True}
-        for node in reversed(self.network.nodes[:-1]):
-            rs = self.readers[node.name]
-            ends[node.name] = len(rs) == 1 and len(rs[0].inputs) == 1 and ends[rs[0].name] and (
-                rs[0].layer.is_view or rs[0].layer.is_activation)
-        return ends
+    def _ends(self) -> dict[str, bool]:
+        return {self.network.nodes[-1].name: True}
+
+    def at_end(self, name: str) -> bool:
+        """Whether only views and activations follow layer ``name``, in one line, to the
+        output. Asked only of a few layers (a softmax, a dropout): each walks forward to the
+        first layer whose answer is known, and the answer is kept for every layer passed."""
+        ends, passed, asked = self._ends, [], name
+        while name not in ends:
+            rs = self.readers[name]
+            if not (len(rs) == 1 and len(rs[0].inputs) == 1 and (
+                    rs[0].layer.is_view or rs[0].layer.is_activation)):
+                ends[name] = False
+                break
+            passed.append(name)
+            name = rs[0].name
+        for p in passed:
+            ends[p] = ends[name]
+        return ends[asked]
 
     @cached_property
     def source(self) -> dict[str, str]:
@@ -204,7 +215,7 @@ def hidden_output_activation(net: _Net) -> Iterator[Diagnostic]:
     last = net.network.nodes[-1]
     for node in net.network.nodes:
         act = node.layer.trailing_activation()
-        if act is None or not act.output_activation or net.at_end[node.name]:
+        if act is None or not act.output_activation or net.at_end(node.name):
             continue
         if any(len(r.inputs) > 1 for r in net.readers[node.name]):
             continue  # a gate: merged with the features it weighs
@@ -321,8 +332,10 @@ def padded_1x1(net: _Net) -> Iterator[Diagnostic]:
 
 
 def dense_holds_most(net: _Net) -> Iterator[Diagnostic]:
-    total = sum(r.params for r in net.records)
-    r = max(net.records, key=lambda r: r.params)  # only the largest can hold nine tenths
+    params = list(map(add, map(attrgetter("weights"), net.records),
+                      map(attrgetter("biases"), net.records)))
+    total = sum(params)
+    r = net.records[params.index(max(params))]  # only the largest can hold nine tenths
     node = net.nodes[r.name]
     if not total or r.params < DENSE_SHARE * total or len(node.inputs) != 1:
         return
@@ -357,7 +370,7 @@ def _flattening(net: _Net, name: str) -> Node | None:
 
 def dropout_at_output(net: _Net) -> Iterator[Diagnostic]:
     for node in net.network.nodes:
-        if node.layer.train_only and net.at_end[node.name]:
+        if node.layer.train_only and net.at_end(node.name):
             yield _warning(
                 node, f"{node.kind} after the last layer that learns: in training it zeroes "
                 "the network's outputs themselves, and no later layer learns to do without them",

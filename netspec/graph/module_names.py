@@ -11,7 +11,7 @@ also compiles; the PyTorch backends name their modules with :func:`modules`.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..core.codes import declare
 from ..core.errors import Diagnostic
@@ -96,7 +96,7 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
     ``_``: only the layers involved in such a pair are asked for their torch plans, which keeps a
     10,000-layer check from building 10,000 plans.
     """
-    containers = {n.name.rsplit(".", i)[0] for n in nodes for i in range(1, n.name.count(".") + 1)}
+    containers = container_names(n.name for n in nodes)
     taken = {n.name for n in nodes} | containers
     stems = {p for name in taken for p in _prefixes(name)} & {n.name for n in nodes}
     involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(_prefixes(n.name))]
@@ -115,6 +115,20 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
                     "uses", node.where("name"), node.describe(),
                     hint=f"rename one of the two: a layer's helper modules take its name plus a "
                          f"suffix (here '{path[len(helper.name):]}')", code=MODULE_NAME_CLASH))
+    return found
+
+
+def container_names(names: Iterable[str]) -> set[str]:
+    """The blocks and groups that dotted layer names are in: every dotted prefix of each
+    (``layer1.0.conv1``: ``layer1.0`` and ``layer1``). A prefix already found has its own
+    prefixes found too, so each name is walked up only to the first one known."""
+    found: set[str] = set()
+    for name in names:
+        while "." in name:
+            name = name.rpartition(".")[0]
+            if name in found:
+                break
+            found.add(name)
     return found
 
 
