@@ -186,19 +186,15 @@ class _Net:
 
     @cached_property
     def windows(self) -> dict[str, tuple[Window, ...]]:
-        """The windows of every layer that slides one, worked out once per layer object and
-        input shapes (repeated layers share them, as the walk's rules do)."""
-        memo: dict[tuple, tuple[Window, ...]] = {}
+        """The windows of every layer that slides one (the kinds keep them by settings and
+        input sizes: repeated layers share them, as they share the walk's rules)."""
         found = {}
         for node in self.network.nodes:
             if type(node.layer).windows is Layer.windows:
                 continue  # a kind that slides no window (most layers): nothing to ask
-            inputs = tuple(self.shapes[ref] for ref in node.inputs)
-            key = (id(node.layer), inputs)
-            if key not in memo:
-                memo[key] = node.layer.windows(inputs)
-            if memo[key]:
-                found[node.name] = memo[key]
+            windows = node.layer.windows([self.shapes[ref] for ref in node.inputs])
+            if windows:
+                found[node.name] = windows
         return found
 
     def windowed(self) -> Iterator[tuple[Node, tuple[Window, ...]]]:
