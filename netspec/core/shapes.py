@@ -207,9 +207,9 @@ class Field(NamedTuple):
         """Where branches meet (add, concat): the largest field of the inputs, per axis."""
         if len(fields) == 1:
             return fields[0]
-        return Field(tuple(map(max, *(f.size for f in fields))),
-                     tuple(map(max, *(f.jump for f in fields))),
-                     tuple(map(min, *(f.start for f in fields))))
+        return Field(tuple(map(max, *[f.size for f in fields])),
+                     tuple(map(max, *[f.jump for f in fields])),
+                     tuple(map(min, *[f.start for f in fields])))
 
 
 def receptive_field(windows: list[tuple[int, int]]) -> int:
