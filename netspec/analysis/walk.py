@@ -56,9 +56,10 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
         try:  # every input's shape known: the common case
             inputs = tuple([shapes[ref] for ref in node.inputs])
         except KeyError:
-            inputs = _part_inputs(network, node, shapes, fields)
-            if inputs is None:
+            parts = _part_inputs(network, node, shapes, fields)
+            if parts is None:
                 continue  # an earlier error already explains why this input has no shape
+            inputs = parts
         facts = rules(layer, inputs)
         if isinstance(facts, LayerError):
             errors.append(_located(node, facts, "error", _input_details(network, node, shapes,

@@ -103,7 +103,7 @@ def geometry(x: Shape, kernel: int | list[int], stride: int | list[int], padding
     spatial sizes, so it is kept by their values (not by the layer object, nor the channels),
     and a conv or pool repeated on maps of one size, in any network checked in this process,
     is worked out once. Raises LayerError for per-axis settings that do not fit ``x``."""
-    key = (x[1:], kernel, stride, padding, dilation, ceil_mode)
+    key: tuple = (x[1:], kernel, stride, padding, dilation, ceil_mode)
     if list in {type(kernel), type(stride), type(padding), type(dilation)}:
         key = (x[1:], *map(_frozen, (kernel, stride, padding, dilation)), ceil_mode)
     found = _GEOMETRIES.get(key)

@@ -312,7 +312,7 @@ class _EventReader:
                     self.scalar(event)
                     continue
                 parent = stack[-1]
-                held = parent.value
+                held: Any = parent.value
                 mark = event.start_mark
                 if type(held) is list:
                     locations[parent.path + (len(held),)] = (mark.line + 1, mark.column + 1)
@@ -337,13 +337,13 @@ class _EventReader:
                     parent.key = _NO_KEY
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 value = {} if kind is yaml.MappingStartEvent else []
-                parent = stack[-1] if stack else None
-                if event.tag is not None or parent is None or len(stack) >= MAX_DEPTH or (
-                        type(parent.value) is dict and parent.key is _NO_KEY):
+                outer = stack[-1] if stack else None
+                if event.tag is not None or outer is None or len(stack) >= MAX_DEPTH or (
+                        type(outer.value) is dict and outer.key is _NO_KEY):
                     self.open(event, value)  # the root, a tag, or an error
                     continue
-                held = parent.value
-                path = parent.path + ((len(held),) if type(held) is list else (parent.key,))
+                held = outer.value
+                path = outer.path + ((len(held),) if type(held) is list else (outer.key,))
                 mark = event.start_mark
                 locations[path] = (mark.line + 1, mark.column + 1)
                 stack.append(_Frame(value, path, event.anchor))
@@ -359,10 +359,11 @@ class _EventReader:
                     raise self.alias_bomb()
                 parent = stack[-1]
                 parent.size += frame.size
-                if type(parent.value) is list:
-                    parent.value.append(frame.value)
+                held = parent.value
+                if type(held) is list:
+                    held.append(frame.value)
                 else:
-                    parent.value[parent.key] = frame.value
+                    held[parent.key] = frame.value
                     parent.key = _NO_KEY
             elif kind is yaml.AliasEvent:
                 self.alias(event)
