@@ -280,9 +280,9 @@ def channels_last_input(net: _Net) -> Iterator[Diagnostic]:
 
 def no_channel_axis(net: _Net) -> Iterator[Diagnostic]:
     shape = net.network.input_shape
-    slides = any(type(n.layer).windows is not Layer.windows for n in net.readers[INPUT])
-    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < MIN_SIDE or not slides:
-        return
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < MIN_SIDE or not any(
+            type(n.layer).windows is not Layer.windows for n in net.readers[INPUT]):
+        return  # the shape first: who reads the input is asked only of a square one
     side = shape[0]
     yield Diagnostic(
         "warning", f"the input {list(shape)} has no channel axis if it is a {side}x{side} "

@@ -98,8 +98,9 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
     """
     containers = container_names(n.name for n in nodes)
     taken = {n.name for n in nodes} | containers
-    stems = {p for name in taken for p in _prefixes(name)} & {n.name for n in nodes}
-    involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(_prefixes(n.name))]
+    prefixes = {name: _prefixes(name) for name in taken}
+    stems = {p for ps in prefixes.values() for p in ps} & {n.name for n in nodes}
+    involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(prefixes[n.name])]
     owners: dict[str, Node] = {}
     found = []
     for node in involved:
