@@ -128,16 +128,21 @@ _Facts = tuple[Shape, Counts, str, list[LayerError]]
 
 class _Rules:
     """A kind's rules are pure functions of its settings and input shapes, so a layer repeated
-    on the same shapes (VGG's blocks, ResNet's stages) is worked out once."""
+    on the same shapes (VGG's blocks, ResNet's stages) is worked out once. Keyed by the layer
+    object, which stands for its settings: the builder makes one object per distinct settings
+    (its validation cache), and the network holds every one alive for the whole walk. (Layers
+    whose input shapes differ are worked out anew, but the windows of convs and pools are kept
+    by their settings and spatial sizes alone: ``netspec.layers.window.geometry``.)"""
 
     def __init__(self) -> None:
         self.memo: dict[tuple, _Facts | LayerError] = {}
 
     def __call__(self, layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:
         key = (id(layer), inputs)
-        if key not in self.memo:
-            self.memo[key] = self._apply(layer, inputs)
-        return self.memo[key]
+        facts = self.memo.get(key)
+        if facts is None:
+            facts = self.memo[key] = self._apply(layer, inputs)
+        return facts
 
     @staticmethod
     def _apply(layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:
