@@ -145,10 +145,10 @@ def slide(x: Shape, g: Geometry, warn: Warn | None = None,
     output, a warning on a ragged one with a padding that ``rule`` allows and that fits, if
     there is one."""
     wins = g.windows
-    names = axis_names(len(wins))
     if g.empty is not None:
-        raise _empty_output(names[g.empty], wins[g.empty], x)
+        raise _empty_output(axis_names(len(wins))[g.empty], wins[g.empty], x)
     if warn is not None and g.ragged:
+        names = axis_names(len(wins))
         fit = _tiling_padding(wins, rule)
         for w, axes in g.ragged:
             warn(_ragged([names[i] for i in axes], w, fit, axes[0]))
