@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -149,36 +149,29 @@ _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 
-class Mark(Protocol):
-    """Where the parser found a value: PyYAML's ``Mark``, its line and column 0-based."""
-
-    line: int
-    column: int
-
-
 @dataclass
 class Document:
     """A loaded spec: its data, where each value was written, and its file name."""
 
     data: Any
-    # path -> the parser's mark where it was written (0-based line and column, as PyYAML
-    # counts): kept as the parser made it, and a Location made only when one is asked for
-    locations: dict[tuple, Mark]
+    locations: dict[tuple, tuple[int, int]]  # path -> (line, col); Locations made on demand
     file: str
-    key_locations: dict[tuple, Mark] = field(default_factory=dict)
+    key_locations: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: tuple) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
         found = self.locations.get(path)
-        while found is None and path:
+        if found is not None:  # the common case: a value that was written
+            return Location(self.file, found[0], found[1])
+        while path not in self.locations and path:
             path = path[:-1]
-            found = self.locations.get(path)
-        return _mark(found, self.file)
+        return Location(self.file, *self.locations.get(path, (1, 1)))
 
     def where_key(self, path: tuple) -> Location:
         """The location of the mapping key that ends ``path`` (for unknown-key errors)."""
-        found = self.key_locations.get(path)
-        return self.where(path) if found is None else _mark(found, self.file)
+        if path in self.key_locations:
+            return Location(self.file, *self.key_locations[path])
+        return self.where(path)
 
 
 def read_file(path: str | Path) -> str:
@@ -245,7 +238,7 @@ def load_text(text: str, file: str = "<string>") -> Document:
                                code=EMPTY)
     if not isinstance(data, dict):
         raise SpecError.single(f"a spec must be a YAML mapping, not a {_kind(data)}",
-                               _mark(reader.locations.get(()), file),
+                               Location(file, *reader.locations.get((), (1, 1))),
                                hint="start with `name: ...`, `input: [...]` and `layers:`",
                                code=NOT_A_MAPPING)
     return Document(data, reader.locations, file, reader.key_locations)
@@ -277,8 +270,8 @@ class _EventReader:
 
     def __init__(self, file: str):
         self.file = file
-        self.locations: dict[tuple, Mark] = {}
-        self.key_locations: dict[tuple, Mark] = {}
+        self.locations: dict[tuple, tuple[int, int]] = {}
+        self.key_locations: dict[tuple, tuple[int, int]] = {}
         self.anchors: dict[str, tuple[object, int]] = {}
         self.count = 0
         self.stack: list[_Frame] = []
@@ -322,7 +315,7 @@ class _EventReader:
                 held: Any = parent.value
                 mark = event.start_mark
                 if type(held) is list:
-                    locations[parent.path + (len(held),)] = mark
+                    locations[parent.path + (len(held),)] = (mark.line + 1, mark.column + 1)
                     self.count += 1
                     if self.count > MAX_VALUES:
                         raise self.alias_bomb()
@@ -332,10 +325,10 @@ class _EventReader:
                     key = value if type(value) is str else str(value)
                     if key in held:
                         self.set_key(parent, value, event)  # the duplicate-key error
-                    key_locations[parent.path + (key,)] = mark
+                    key_locations[parent.path + (key,)] = (mark.line + 1, mark.column + 1)
                     parent.key = key
                 else:
-                    locations[parent.path + (parent.key,)] = mark
+                    locations[parent.path + (parent.key,)] = (mark.line + 1, mark.column + 1)
                     self.count += 1
                     if self.count > MAX_VALUES:
                         raise self.alias_bomb()
@@ -351,7 +344,8 @@ class _EventReader:
                     continue
                 held = outer.value
                 path = outer.path + ((len(held),) if type(held) is list else (outer.key,))
-                locations[path] = event.start_mark
+                mark = event.start_mark
+                locations[path] = (mark.line + 1, mark.column + 1)
                 stack.append(_Frame(value, path, event.anchor))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 frame = stack.pop()
@@ -433,18 +427,18 @@ class _EventReader:
         """The error for a value past MAX_VALUES, at the value being attached."""
         return SpecError.single(
             f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
-            _mark(self.locations.get(self.child_path()), self.file),
+            Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
             hint="YAML aliases that refer to aliases multiply quickly", code=ALIAS_BOMB)
 
     def set_key(self, parent: _Frame, key: Any, event: yaml.Event) -> None:
         key = key if isinstance(key, str) else str(key)
         path = parent.path + (key,)
         if key in parent.value:
-            first_line = self.key_locations[path].line + 1
+            first_line = self.key_locations[path][0]
             raise self.error(f"duplicate key '{key}' (first given at line {first_line})", event,
                              hint="YAML would silently keep only the last one",
                              code=DUPLICATE_KEY)
-        self.key_locations[path] = _start(event)
+        self.key_locations[path] = self.where(event)
         parent.key = key
 
     def child_path(self) -> tuple:
@@ -456,7 +450,7 @@ class _EventReader:
         return parent.path + (parent.key,)
 
     def locate(self, path: tuple, event: yaml.Event) -> None:
-        self.locations[path] = _start(event)
+        self.locations[path] = self.where(event)
 
     def resolve(self, event: yaml.ScalarEvent) -> Any:
         """A scalar's value by YAML 1.1's rules (as PyYAML's safe loader), tags checked."""
@@ -512,6 +506,10 @@ class _EventReader:
         return SpecError.single(message, _mark(event.start_mark, self.file), hint=hint,
                                 code=code)
 
+    @staticmethod
+    def where(event: yaml.Event) -> tuple[int, int]:
+        mark: Any = event.start_mark  # PyYAML's parser marks every event
+        return mark.line + 1, mark.column + 1
 
 
 _resolver = yaml.resolver.Resolver()
@@ -521,13 +519,7 @@ _WORDS = frozenset(w for b in ("yes", "no", "true", "false", "on", "off", "null"
                    for w in (b, b.title(), b.upper()))
 
 
-def _start(event: yaml.Event) -> Mark:
-    mark: Any = event.start_mark  # PyYAML's parser marks every event
-    return mark
-
-
-def _mark(mark: Mark | None, file: str) -> Location:
-    """The 1-based Location of a parser's 0-based mark (every event has one)."""
+def _mark(mark: Any, file: str) -> Location:
     if mark is None:
         return Location(file, 1, 1)
     return Location(file, mark.line + 1, mark.column + 1)
