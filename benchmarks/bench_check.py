@@ -6,7 +6,9 @@ a shorthand value), max/avg pooling and dropout. Every conv and pool keeps the s
 (stride 1, padding = kernel // 2), so a stack of any length stays valid; filter counts and
 kernels vary so that most conv items are distinct and build's validation cache does not make the
 run trivial. Timed: ``netspec.analyze(text)``, the work of ``netspec check`` on a file already
-read (load_text, build, the walk, the network checks and the design lints), median of N.
+read (load_text, build, the walk, the network checks and the design lints), median of N, in CPU
+time (``time.process_time``): a check is one thread, and on a shared machine the wall time also
+counts the time other processes take the core from it (the notes give the wall times too).
 
 Baseline, same run: PyYAML alone composing the same text (``yaml.compose`` with CSafeLoader), so
 the ratio is netspec's cost over the parse it cannot avoid. Growth: the time per layer at 20,000
@@ -14,12 +16,15 @@ and 50,000 layers against the time per layer at 10,000, in one interleaved loop.
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 
 import yaml
 from common import Result, Row, fmt_time, interleaved, median, runs, spread, time_once
 
-TITLE = "in-process check of generated N-layer specs and ResNet-152 (text -> Analysis)"
+CPU = time.process_time  # the clock of every row (see above)
+
+TITLE = "in-process check of generated N-layer specs and ResNet-152 (text -> Analysis, CPU time)"
 SIZE = 10_000  # the spec timed against yaml.compose
 GROWTH = (10_000, 20_000, 50_000)  # time per layer at each size, against the first
 TARGET_RATIO = 2.0  # 10,000 layers: netspec.analyze over yaml.compose of the same text
@@ -89,8 +94,10 @@ def versus_yaml(res: Result, opts) -> None:
     text = generate(SIZE)
     netspec.analyze(text)  # warm: validators built, allocator warmed
     count = runs(opts, 7, 3)
-    times = interleaved({"netspec": lambda: netspec.analyze(text),
-                         "yaml": lambda: yaml.compose(text, Loader=Loader)}, count)
+    fns = {"netspec": lambda: netspec.analyze(text),
+           "yaml": lambda: yaml.compose(text, Loader=Loader)}
+    times = interleaved(fns, count, clock=CPU)
+    wall = interleaved(fns, count, warmup=0)
     a = netspec.analyze(text)
     assert len(a.layers) == SIZE, f"expected {SIZE} layers, got {len(a.layers)}"
     t, base = median(times["netspec"]), median(times["yaml"])
@@ -98,7 +105,10 @@ def versus_yaml(res: Result, opts) -> None:
                         f"<= {TARGET_RATIO:.2f}x", t <= TARGET_RATIO * base))
     items = text.splitlines()[5:]
     res.notes.append(f"{SIZE:,} layers: {len(text):,} chars, {len(set(items)):,} distinct items, "
-                     f"netspec {spread(times['netspec'])}, yaml {spread(times['yaml'])}")
+                     f"netspec {spread(times['netspec'])}, yaml {spread(times['yaml'])}; "
+                     f"wall time: netspec {fmt_time(median(wall['netspec']))}, yaml "
+                     f"{fmt_time(median(wall['yaml']))} "
+                     f"({median(wall['netspec']) / median(wall['yaml']):.2f}x)")
 
 
 def growth(res: Result, opts) -> None:
@@ -111,7 +121,7 @@ def growth(res: Result, opts) -> None:
         netspec.analyze(text)
     count = runs(opts, 3, 1)
     times = interleaved({n: lambda text=text: netspec.analyze(text)
-                         for n, text in texts.items()}, count, warmup=0)
+                         for n, text in texts.items()}, count, warmup=0, clock=CPU)
     per_layer = {n: median(ts) / n for n, ts in times.items()}
     first = GROWTH[0]
     for n in GROWTH[1:]:
@@ -143,7 +153,7 @@ def stages(res: Result, opts) -> None:
     for _ in range(count):  # in pipeline order: each stage reads the one before
         state.clear()
         for name, fn in stages.items():
-            times[name].append(time_once(fn))
+            times[name].append(time_once(fn, CPU))
     yaml_t = median(times.pop("yaml"))
     res.rows.append(Row(f"  {SIZE:,}: yaml.parse alone (events: the loader's floor)",
                         median(times.pop("events")), yaml_t))
@@ -161,9 +171,13 @@ def resnet152(res: Result, opts) -> None:
 
     text = (ROOT / "specs" / "resnet152.yaml").read_text()
     count = runs(opts, 20, 5)
-    times = interleaved({"netspec": lambda: netspec.analyze(text),
-                         "yaml": lambda: yaml.compose(text, Loader=Loader)}, count)
+    fns = {"netspec": lambda: netspec.analyze(text),
+           "yaml": lambda: yaml.compose(text, Loader=Loader)}
+    times = interleaved(fns, count, clock=CPU)
+    wall = interleaved(fns, count, warmup=0)
     t = median(times["netspec"])
     res.rows.append(Row(f"resnet152.yaml (median of {count}) vs yaml.compose", t,
                         median(times["yaml"]), f"<= {fmt_time(TARGET_RESNET152)}",
                         t <= TARGET_RESNET152))
+    res.notes.append(f"resnet152.yaml: netspec {spread(times['netspec'])}; wall time: median "
+                     f"{fmt_time(median(wall['netspec']))}, {spread(wall['netspec'])}")
