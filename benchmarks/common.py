@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the interpreter's scripts folder (.venv/bin)
@@ -88,28 +89,29 @@ def print_table(result: Result, out=sys.stdout) -> None:
         print(f"  {note}", file=out)
 
 
-def time_once(fn: Callable[[], object]) -> float:
-    """Wall time of one call, with garbage from earlier runs collected beforehand."""
+def time_once(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    """Time of one call (wall time, or ``time.process_time`` for this process's CPU time), with
+    garbage from earlier runs collected beforehand."""
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
-def interleaved(fns: dict[str, Callable[[], object]], runs: int, warmup: int = 1
-                ) -> dict[str, list[float]]:
+def interleaved(fns: dict[Any, Callable[[], object]], runs: int, warmup: int = 1,
+                clock: Callable[[], float] = time.perf_counter) -> dict[Any, list[float]]:
     """Time each function ``runs`` times, alternating between them so that noise from the rest
     of the machine (other processes, frequency changes) falls on all of them alike."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
+    times: dict[Any, list[float]] = {k: [] for k in fns}
     for i in range(runs):
         order = list(fns.items())
         if i % 2:
             order.reverse()  # neither side always runs first
         for name, fn in order:
-            times[name].append(time_once(fn))
+            times[name].append(time_once(fn, clock))
     return times
 
 

@@ -27,7 +27,7 @@ from common import Result, print_table  # noqa: E402
 # name -> module; run in this order. A module whose file does not exist yet is skipped.
 BENCHMARKS = {
     "startup": "bench_startup",  # cold start of `netspec check` vs `import yaml, pydantic`
-    "check": "bench_check",  # in-process check of 1k / 10k-layer specs vs PyYAML
+    "check": "bench_check",  # in-process check of 10k-50k-layer specs and ResNet-152 vs PyYAML
     "torch": "bench_torch",  # compiled vs hand-written / emitted PyTorch, forward+backward
     "grade": "bench_grade",  # `netspec grade` of 1,000 submissions vs `netspec check` of them
 }

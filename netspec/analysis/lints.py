@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import add, attrgetter
 
 from ..core.codes import declare
 from ..core.errors import Diagnostic, Location
@@ -148,15 +149,25 @@ class _Net:
         return readers
 
     @cached_property
-    def at_end(self) -> dict[str, bool]:
-        """Whether only views and activations follow a layer, in one line, to the output."""
-        last = self.network.nodes[-1].name
-        ends = {last: True}
-        for node in reversed(self.network.nodes[:-1]):
-            rs = self.readers[node.name]
-            ends[node.name] = len(rs) == 1 and len(rs[0].inputs) == 1 and ends[rs[0].name] and (
-                rs[0].layer.is_view or rs[0].layer.is_activation)
-        return ends
+    def _ends(self) -> dict[str, bool]:
+        return {self.network.nodes[-1].name: True}
+
+    def at_end(self, name: str) -> bool:
+        """Whether only views and activations follow layer ``name``, in one line, to the
+        output. Asked only of a few layers (a softmax, a dropout): each walks forward to the
+        first layer whose answer is known, and the answer is kept for every layer passed."""
+        ends, passed, asked = self._ends, [], name
+        while name not in ends:
+            rs = self.readers[name]
+            if not (len(rs) == 1 and len(rs[0].inputs) == 1 and (
+                    rs[0].layer.is_view or rs[0].layer.is_activation)):
+                ends[name] = False
+                break
+            passed.append(name)
+            name = rs[0].name
+        for p in passed:
+            ends[p] = ends[name]
+        return ends[asked]
 
     @cached_property
     def source(self) -> dict[str, str]:
@@ -175,19 +186,15 @@ class _Net:
 
     @cached_property
     def windows(self) -> dict[str, tuple[Window, ...]]:
-        """The windows of every layer that slides one, worked out once per layer object and
-        input shapes (repeated layers share them, as the walk's rules do)."""
-        memo: dict[tuple, tuple[Window, ...]] = {}
+        """The windows of every layer that slides one (the kinds keep them by settings and
+        input sizes: repeated layers share them, as they share the walk's rules)."""
         found = {}
         for node in self.network.nodes:
             if type(node.layer).windows is Layer.windows:
                 continue  # a kind that slides no window (most layers): nothing to ask
-            inputs = tuple(self.shapes[ref] for ref in node.inputs)
-            key = (id(node.layer), inputs)
-            if key not in memo:
-                memo[key] = node.layer.windows(inputs)
-            if memo[key]:
-                found[node.name] = memo[key]
+            windows = node.layer.windows([self.shapes[ref] for ref in node.inputs])
+            if windows:
+                found[node.name] = windows
         return found
 
     def windowed(self) -> Iterator[tuple[Node, tuple[Window, ...]]]:
@@ -204,7 +211,7 @@ def hidden_output_activation(net: _Net) -> Iterator[Diagnostic]:
     last = net.network.nodes[-1]
     for node in net.network.nodes:
         act = node.layer.trailing_activation()
-        if act is None or not act.output_activation or net.at_end[node.name]:
+        if act is None or not act.output_activation or net.at_end(node.name):
             continue
         if any(len(r.inputs) > 1 for r in net.readers[node.name]):
             continue  # a gate: merged with the features it weighs
@@ -273,9 +280,9 @@ def channels_last_input(net: _Net) -> Iterator[Diagnostic]:
 
 def no_channel_axis(net: _Net) -> Iterator[Diagnostic]:
     shape = net.network.input_shape
-    slides = any(type(n.layer).windows is not Layer.windows for n in net.readers[INPUT])
-    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < MIN_SIDE or not slides:
-        return
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < MIN_SIDE or not any(
+            type(n.layer).windows is not Layer.windows for n in net.readers[INPUT]):
+        return  # the shape first: who reads the input is asked only of a square one
     side = shape[0]
     yield Diagnostic(
         "warning", f"the input {list(shape)} has no channel axis if it is a {side}x{side} "
@@ -321,8 +328,10 @@ def padded_1x1(net: _Net) -> Iterator[Diagnostic]:
 
 
 def dense_holds_most(net: _Net) -> Iterator[Diagnostic]:
-    total = sum(r.params for r in net.records)
-    r = max(net.records, key=lambda r: r.params)  # only the largest can hold nine tenths
+    params = list(map(add, map(attrgetter("weights"), net.records),
+                      map(attrgetter("biases"), net.records)))
+    total = sum(params)
+    r = net.records[params.index(max(params))]  # only the largest can hold nine tenths
     node = net.nodes[r.name]
     if not total or r.params < DENSE_SHARE * total or len(node.inputs) != 1:
         return
@@ -357,7 +366,7 @@ def _flattening(net: _Net, name: str) -> Node | None:
 
 def dropout_at_output(net: _Net) -> Iterator[Diagnostic]:
     for node in net.network.nodes:
-        if node.layer.train_only and net.at_end[node.name]:
+        if node.layer.train_only and net.at_end(node.name):
             yield _warning(
                 node, f"{node.kind} after the last layer that learns: in training it zeroes "
                 "the network's outputs themselves, and no later layer learns to do without them",

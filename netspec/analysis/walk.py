@@ -53,24 +53,28 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     records: list[LayerRecord] = []
     rules = _Rules()
     for node in network.nodes:
-        for ref in node.inputs:  # a split's part gets its shape when a layer reads it
-            if ref not in shapes and (part := network.part_shape(ref, shapes)) is not None:
-                shapes[ref], fields[ref] = part, fields[network.producer(ref)]
-        if any(ref not in shapes for ref in node.inputs):
-            continue  # an earlier error already explains why this input has no shape
-        inputs = tuple(shapes[ref] for ref in node.inputs)
-        facts = rules(node.layer, inputs)
+        layer = node.layer
+        try:  # every input's shape known: the common case
+            inputs = tuple([shapes[ref] for ref in node.inputs])
+        except KeyError:
+            parts = _part_inputs(network, node, shapes, fields)
+            if parts is None:
+                continue  # an earlier error already explains why this input has no shape
+            inputs = parts
+        facts = rules(layer, inputs)
         if isinstance(facts, LayerError):
             errors.append(_located(node, facts, "error", _input_details(network, node, shapes,
                                                                    facts.code == MERGE_MISMATCH)))
             continue
         out, c, label, found = facts
-        f = fields[node.name] = node.layer.field(inputs, [fields[ref] for ref in node.inputs])
-        record = LayerRecord(node.index, node.name, node.kind, label, node.inputs, out,
-                             0 if node.layer.is_view else numel(out), c.weights, c.biases,
+        f = fields[node.name] = layer.field(inputs, [fields[ref] for ref in node.inputs])
+        record = LayerRecord(node.index, node.name, layer.kind, label, node.inputs, out,
+                             0 if layer.is_view else numel(out), c.weights, c.biases,
                              c.state, c.macs, node.group, *f.rounded())
-        warnings += [_located(node, w, "error" if strict else "warning") for w in found]
-        errors += layer_expectations(node, record, inputs)
+        if found:
+            warnings += [_located(node, w, "error" if strict else "warning") for w in found]
+        if layer.expect is not None:
+            errors += layer_expectations(node, record, inputs)
         shapes[node.name] = out
         records.append(record)
     warnings += unread_layers(network, "error" if strict else "warning")
@@ -89,6 +93,18 @@ def analyze(network: Network, strict: bool = False) -> CheckedNetwork:
     if errors:
         raise SpecError(sorted(errors + warnings, key=_order))
     return CheckedNetwork(network, tuple(records), tuple(warnings))
+
+
+def _part_inputs(network: Network, node: Node, shapes: dict[str, Shape],
+                 fields: dict[str, Field]) -> tuple[Shape, ...] | None:
+    """The input shapes of a layer that reads a split's part, which gets its shape (and its
+    split's field) when a layer first reads it; None when an input has no shape."""
+    for ref in node.inputs:
+        if ref not in shapes and (part := network.part_shape(ref, shapes)) is not None:
+            shapes[ref], fields[ref] = part, fields[network.producer(ref)]
+    if any(ref not in shapes for ref in node.inputs):
+        return None
+    return tuple(shapes[ref] for ref in node.inputs)
 
 
 def _blame_channels_last(network: Network, first: Shape,
@@ -115,16 +131,21 @@ _Facts = tuple[Shape, Counts, str, list[LayerError]]
 
 class _Rules:
     """A kind's rules are pure functions of its settings and input shapes, so a layer repeated
-    on the same shapes (VGG's blocks, ResNet's stages) is worked out once."""
+    on the same shapes (VGG's blocks, ResNet's stages) is worked out once. Keyed by the layer
+    object, which stands for its settings: the builder makes one object per distinct settings
+    (its validation cache), and the network holds every one alive for the whole walk. (Layers
+    whose input shapes differ are worked out anew, but the windows of convs and pools are kept
+    by their settings and spatial sizes alone: ``netspec.layers.window.geometry``.)"""
 
     def __init__(self) -> None:
         self.memo: dict[tuple, _Facts | LayerError] = {}
 
     def __call__(self, layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:
         key = (id(layer), inputs)
-        if key not in self.memo:
-            self.memo[key] = self._apply(layer, inputs)
-        return self.memo[key]
+        facts = self.memo.get(key)
+        if facts is None:
+            facts = self.memo[key] = self._apply(layer, inputs)
+        return facts
 
     @staticmethod
     def _apply(layer: Layer, inputs: tuple[Shape, ...]) -> _Facts | LayerError:

@@ -144,6 +144,9 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     return total // 2, total - total // 2
 
 
+_WHOLE = {int}
+
+
 class Field(NamedTuple):
     """What one output position of a layer sees of the network's input, per spatial axis of
     the input: ``size`` positions (the receptive field), the step between the fields of
@@ -171,9 +174,9 @@ class Field(NamedTuple):
     def through(self, spans: Sequence[int], strides: Sequence[int],
                 pads_before: Sequence[int]) -> Field:
         """After a sliding window over every axis (spans are dilated kernel extents)."""
-        return Field(tuple(r + (k - 1) * j for r, k, j in zip(self.size, spans, self.jump)),
-                     tuple(j * s for j, s in zip(self.jump, strides)),
-                     tuple(a - p * j for a, p, j in zip(self.start, pads_before, self.jump)))
+        return Field(tuple([r + (k - 1) * j for r, k, j in zip(self.size, spans, self.jump)]),
+                     tuple([j * s for j, s in zip(self.jump, strides)]),
+                     tuple([a - p * j for a, p, j in zip(self.start, pads_before, self.jump)]))
 
     def rounded(self) -> tuple[tuple[int, ...], tuple[int | float, ...], tuple[int, ...]]:
         """(size, jump, start) in whole positions, as records show them. With a whole jump,
@@ -181,7 +184,7 @@ class Field(NamedTuple):
         the same fractional offset); with a fractional one (0.5 after a 2x upsample of the
         input, shown as a float) the first field widened to whole positions, which bounds
         every later output's too."""
-        if all(type(v) is int for v in (*self.size, *self.jump, *self.start)):
+        if set(map(type, self.size + self.jump + self.start)) <= _WHOLE:  # no Fraction
             return self.size, self.jump, self.start
         size, jump, start = [], [], []
         for r, j, a in zip(self.size, self.jump, self.start):
@@ -204,9 +207,9 @@ class Field(NamedTuple):
         """Where branches meet (add, concat): the largest field of the inputs, per axis."""
         if len(fields) == 1:
             return fields[0]
-        return Field(tuple(map(max, *(f.size for f in fields))),
-                     tuple(map(max, *(f.jump for f in fields))),
-                     tuple(map(min, *(f.start for f in fields))))
+        return Field(tuple(map(max, *[f.size for f in fields])),
+                     tuple(map(max, *[f.jump for f in fields])),
+                     tuple(map(min, *[f.start for f in fields])))
 
 
 def receptive_field(windows: list[tuple[int, int]]) -> int:

@@ -46,7 +46,7 @@ from .copies import BAD_CONDITION, NUMBERED_NAME, CopyNames, condition_problem, 
 from .expressions import BAD_EXPRESSION, input_values
 from .hints import ReferenceHints
 from .known_shapes import KnownShapes
-from .module_names import RESERVED_NAME, name_problem
+from .module_names import RESERVED_NAME, container_names, name_problem
 from .network import INPUT, BlockUse, Network, Node, part_of
 from .scope import BLOCK_INPUT, Scope, Scopes
 
@@ -797,8 +797,7 @@ class _NetworkBuilder:
         seen: dict[str, Node] = {}
         everyone = {n.name for n in self.nodes}
         hint = ReferenceHints(n.name for n in self.nodes)
-        containers = {n.name.rsplit(".", i)[0] for n in self.nodes
-                      for i in range(1, n.name.count(".") + 1)}
+        containers = container_names(n.name for n in self.nodes)
         for node in self.nodes:
             if node.name in containers:
                 self.report(Diagnostic(

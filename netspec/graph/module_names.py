@@ -11,7 +11,7 @@ also compiles; the PyTorch backends name their modules with :func:`modules`.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..core.codes import declare
 from ..core.errors import Diagnostic
@@ -54,12 +54,20 @@ RESERVED = frozenset({
     INPUT})
 
 
+# Python's keywords and the names above: no part of a dotted layer name may be one.
+_NOT_A_PART = RESERVED | frozenset(keyword.kwlist)
+
+
 def name_problem(name: str) -> tuple[str, str] | None:
-    """(message, hint) when a layer cannot have this dotted name, else None."""
+    """(message, hint) when a layer cannot have this dotted name, else None. Asked of every
+    layer, so each test is one set operation on the parts (a part starts with ``_`` exactly
+    when the name does or holds ``._``)."""
     parts = name.split(".")
-    if any(keyword.iskeyword(p) or p in RESERVED or p.startswith("_") for p in parts):
+    if not _NOT_A_PART.isdisjoint(parts) or name.startswith("_") or "._" in name:
         return (f"'{name}' cannot be a layer name (it is reserved in Python or PyTorch)",
                 "choose another name; names starting with '_' are PyTorch's own")
+    if len(parts) == 1 or CONTAINER_METHODS.isdisjoint(parts[1:]):
+        return None
     hidden = sorted(set(parts[1:]) & CONTAINER_METHODS)
     if hidden:
         return (f"'{name}' cannot be a layer name: inside a block or group, layers can live in "
@@ -88,10 +96,11 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
     ``_``: only the layers involved in such a pair are asked for their torch plans, which keeps a
     10,000-layer check from building 10,000 plans.
     """
-    containers = {n.name.rsplit(".", i)[0] for n in nodes for i in range(1, n.name.count(".") + 1)}
+    containers = container_names(n.name for n in nodes)
     taken = {n.name for n in nodes} | containers
-    stems = {p for name in taken for p in _prefixes(name)} & {n.name for n in nodes}
-    involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(_prefixes(n.name))]
+    prefixes = {name: _prefixes(name) for name in taken}
+    stems = {p for ps in prefixes.values() for p in ps} & {n.name for n in nodes}
+    involved = [n for n in nodes if n.name in stems or not stems.isdisjoint(prefixes[n.name])]
     owners: dict[str, Node] = {}
     found = []
     for node in involved:
@@ -107,6 +116,20 @@ def clashes(nodes: Sequence[Node], shapes: Mapping[str, Shape]) -> list[Diagnost
                     "uses", node.where("name"), node.describe(),
                     hint=f"rename one of the two: a layer's helper modules take its name plus a "
                          f"suffix (here '{path[len(helper.name):]}')", code=MODULE_NAME_CLASH))
+    return found
+
+
+def container_names(names: Iterable[str]) -> set[str]:
+    """The blocks and groups that dotted layer names are in: every dotted prefix of each
+    (``layer1.0.conv1``: ``layer1.0`` and ``layer1``). A prefix already found has its own
+    prefixes found too, so each name is walked up only to the first one known."""
+    found: set[str] = set()
+    for name in names:
+        while "." in name:
+            name = name.rpartition(".")[0]
+            if name in found:
+                break
+            found.add(name)
     return found
 
 

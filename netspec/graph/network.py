@@ -104,6 +104,8 @@ class Network:
 
     def producer(self, ref: str) -> str:
         """The layer whose output ``ref`` reads: ``ref`` itself, or the split of a part."""
+        if ref in self.by_name:
+            return ref  # a layer's name (the common case) is no part
         owner = part_of(ref, self.by_name)
         return owner.name if owner is not None and ref not in self.by_name else ref
 

@@ -48,7 +48,7 @@ class Scopes:
         number: the n-th conv of a scope is ``conv<n>``, named or not. A kind ending in a digit
         gets a separator (``relu6_1``), or the 61st relu and the first relu6 would collide.
         A child named with digits sets the numbering: the children after it count on."""
-        top = self.top
+        top = self.stack[-1]
         top.counters[kind] = top.counters.get(kind, 0) + 1
         if given and given.isdigit():  # a numbered child (`name: 3`): the next is 4
             top.position = int(given)
@@ -60,7 +60,7 @@ class Scopes:
 
     def claim(self, local: str) -> str:
         """Register a child by its local name; returns its full, dotted name."""
-        top = self.top
+        top = self.stack[-1]
         top.position += 1
         full = top.prefix + local
         top.names[local] = full

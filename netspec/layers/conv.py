@@ -38,13 +38,12 @@ from .base import (
 )
 from .registry import register
 from .window import (
+    Geometry,
     Padding,
-    resolve_padding,
+    geometry,
     slide,
-    window_field,
     window_field_lines,
     window_lines,
-    windows,
 )
 
 GROUPS_DIVIDE = declare(
@@ -74,22 +73,16 @@ class _Sliding(Layer):
     def window(self) -> dict:
         return self.settings("kernel", "stride", "padding", "dilation")
 
-    def _geometry(self, x: Shape) -> list[tuple[int, int]]:
-        """Per-axis (before, after) padding on input ``x``."""
-        rank = spatial(x, self.kind)
-        ks = per_axis(self.kernel, rank, "kernel")
-        ss = per_axis(self.stride, rank, "stride")
-        ds = per_axis(self.dilation, rank, "dilation")
-        return resolve_padding(self.padding, x[1:], ks, ss, ds)
+    def _geometry(self, x: Shape) -> Geometry:
+        """The window on input ``x``: per-axis (before, after) padding and windows."""
+        spatial(x, self.kind)
+        return geometry(x, self.kernel, self.stride, self.padding, self.dilation)
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
-        x = inputs[0]
-        return window_field(fields[0], x, self.kernel, self.stride, self._geometry(x),
-                            self.dilation)
+        return self._geometry(inputs[0]).field(fields[0])
 
     def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
-        x = inputs[0]
-        return windows(x, self.kernel, self.stride, self._geometry(x), self.dilation)
+        return self._geometry(inputs[0]).windows
 
     def trailing_activation(self) -> type[Layer] | None:
         return activation_kind(self.activation)
@@ -116,15 +109,14 @@ class Conv(_Sliding):
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         check_shortcut(self.activation)
-        pads = self._geometry(x)
+        g = self._geometry(x)
         for what, n in (("input channels", x[0]), ("filters", self.filters)):
             if n % self.groups:
                 raise LayerError(f"groups={self.groups} does not divide the {n} {what}",
                                  details=[f"input {fmt_shape(x)}"], key="groups",
                                  hint="groups must divide both the input channels and filters",
                                  code=GROUPS_DIVIDE)
-        wins = slide(x, self.kernel, self.stride, pads, self.dilation, warn=warn)
-        return (self.filters, *(w.out for w in wins))
+        return (self.filters, *slide(x, g, warn=warn))
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         x = inputs[0]
@@ -160,7 +152,7 @@ class Conv(_Sliding):
     def torch(self, inputs: Sequence[Shape], out: Shape) -> TorchPlan:
         x = inputs[0]
         rank = len(x) - 1
-        pads = self._geometry(x)
+        pads = self._geometry(x).pads
         symmetric = all(lo == hi for lo, hi in pads)
         kwargs = {"kernel_size": per_axis(self.kernel, rank, "kernel"),
                   "stride": per_axis(self.stride, rank, "stride"),

@@ -34,14 +34,13 @@ from .conv import pad_call, padded_copy, window_input
 from .registry import register
 from .window import (
     BAD_PADDING,
+    Geometry,
     Padding,
     PaddingRule,
-    resolve_padding,
+    geometry,
     slide,
-    window_field,
     window_field_lines,
     window_lines,
-    windows,
 )
 
 POOL_LARGER_THAN_INPUT = declare(
@@ -63,19 +62,16 @@ class _Pool(Layer):
     ceil_mode: bool = setting(
         default=False, doc="keep a last, partial window (PyTorch's ceil_mode)")
 
-    def _pads(self, x: Shape) -> list[tuple[int, int]]:
-        rank = len(x) - 1
-        return resolve_padding(self.padding, x[1:], per_axis(self.kernel, rank, "kernel"),
-                               per_axis(self._stride(), rank, "stride"), (1,) * rank)
+    def _geometry(self, x: Shape) -> Geometry:
+        """The window on input ``x``: per-axis (before, after) padding and windows."""
+        return geometry(x, self.kernel, self._stride(), self.padding, ceil_mode=self.ceil_mode)
 
     def infer(self, inputs: Sequence[Shape], warn: Warn) -> Shape:
         x = one_input(inputs, self.kind)
         rank = spatial(x, self.kind)
-        ks, pads = per_axis(self.kernel, rank, "kernel"), self._pads(x)
-        self._check(x, ks, pads)
-        wins = slide(x, self.kernel, self._stride(), pads, ceil_mode=self.ceil_mode, warn=warn,
-                     rule=self.padding_rule)
-        return (x[0], *(w.out for w in wins))
+        ks, g = per_axis(self.kernel, rank, "kernel"), self._geometry(x)
+        self._check(x, ks, g.pads)
+        return (x[0], *slide(x, g, warn=warn, rule=self.padding_rule))
 
     def _check(self, x: Shape, ks: tuple[int, ...], pads: list[tuple[int, int]]) -> None:
         """The padding PyTorch's pools refuse, as ``padding_rule`` states it (the non-tiling
@@ -95,15 +91,13 @@ class _Pool(Layer):
         return self.kernel if self.stride is None else self.stride
 
     def field(self, inputs: Sequence[Shape], fields: Sequence[Field]) -> Field:
-        x = inputs[0]
-        return window_field(fields[0], x, self.kernel, self._stride(), self._pads(x))
+        return self._geometry(inputs[0]).field(fields[0])
 
     def counts(self, inputs: Sequence[Shape], out: Shape) -> Counts:
         return Counts()
 
     def windows(self, inputs: Sequence[Shape]) -> tuple[Window, ...]:
-        x = inputs[0]
-        return windows(x, self.kernel, self._stride(), self._pads(x), ceil_mode=self.ceil_mode)
+        return self._geometry(inputs[0]).windows
 
     def working(self, inputs: Sequence[Shape], out: Shape,
                 fields: Sequence[Field] | None = None) -> Working:
@@ -130,7 +124,7 @@ class _Pool(Layer):
         x = inputs[0]
         rank = len(x) - 1
         ks, ss = per_axis(self.kernel, rank, "kernel"), per_axis(self._stride(), rank, "stride")
-        pads = self._pads(x)
+        pads = self._geometry(x).pads
         kw: dict[str, Any] = {"kernel_size": ks, "stride": ss}
         if all(lo == hi for lo, hi in pads):
             kw.update(padding=tuple(lo for lo, _ in pads), ceil_mode=self.ceil_mode)

@@ -77,47 +77,82 @@ class PaddingRule(NamedTuple):
 ANY_PADDING = PaddingRule()
 
 
-def window_field(field: Field, x: Shape, kernel: int | list[int], stride: int | list[int],
-                 pads: list[tuple[int, int]], dilation: int | list[int] = 1) -> Field:
-    """The receptive field after a window over the spatial axes of ``x``."""
-    rank = len(x) - 1
-    spans = [span(k, d) for k, d in zip(per_axis(kernel, rank, "kernel"),
-                                        per_axis(dilation, rank, "dilation"))]
-    return field.through(spans, per_axis(stride, rank, "stride"), [lo for lo, _ in pads])
+class Geometry(NamedTuple):
+    """A sliding window on one input's spatial sizes, worked out once: the padding per axis,
+    the window per axis, and what :func:`slide` and the receptive field read of them."""
+
+    pads: list[tuple[int, int]]  # (before, after) per spatial axis
+    windows: tuple[Window, ...]
+    out: tuple[int, ...]  # the output size per spatial axis
+    empty: int | None  # the first axis whose output would be empty, if any
+    ragged: tuple[tuple[Window, tuple[int, ...]], ...]  # windows that do not tile, by axis
+    steps: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # spans, strides, pads before
+
+    def field(self, before: Field) -> Field:
+        """The receptive field after the window, given the one before it."""
+        return before.through(*self.steps)
 
 
-def windows(x: Shape, kernel: int | list[int], stride: int | list[int],
-            pads: list[tuple[int, int]], dilation: int | list[int] = 1,
-            ceil_mode: bool = False) -> tuple[Window, ...]:
-    """The window over each spatial axis of ``x``, unchecked (:func:`slide` checks them)."""
+MAX_GEOMETRIES = 4096  # distinct windows kept (a 10,000-layer spec has a few dozen)
+_GEOMETRIES: dict[tuple, Geometry] = {}
+
+
+def geometry(x: Shape, kernel: int | list[int], stride: int | list[int], padding: Padding,
+             dilation: int | list[int] = 1, ceil_mode: bool = False) -> Geometry:
+    """The window of these settings on input ``x``: a pure function of the settings and the
+    spatial sizes, so it is kept by their values (not by the layer object, nor the channels),
+    and a conv or pool repeated on maps of one size, in any network checked in this process,
+    is worked out once. Raises LayerError for per-axis settings that do not fit ``x``."""
+    key: tuple = (x[1:], kernel, stride, padding, dilation, ceil_mode)
+    if list in {type(kernel), type(stride), type(padding), type(dilation)}:
+        key = (x[1:], *map(_frozen, (kernel, stride, padding, dilation)), ceil_mode)
+    found = _GEOMETRIES.get(key)
+    if found is None:
+        found = _geometry(x, kernel, stride, padding, dilation, ceil_mode)
+        if len(_GEOMETRIES) >= MAX_GEOMETRIES:
+            _GEOMETRIES.clear()
+        _GEOMETRIES[key] = found
+    return found
+
+
+def _frozen(value: object) -> object:
+    """A setting as a dictionary key: lists (per-axis values, padding pairs) as tuples."""
+    return tuple(map(_frozen, value)) if isinstance(value, list) else value
+
+
+def _geometry(x: Shape, kernel: int | list[int], stride: int | list[int], padding: Padding,
+              dilation: int | list[int], ceil_mode: bool) -> Geometry:
     rank = len(x) - 1
     ks = per_axis(kernel, rank, "kernel")
     ss = per_axis(stride, rank, "stride")
     ds = per_axis(dilation, rank, "dilation")
-    return tuple(Window(n, k, s, lo, hi, d, ceil_mode)
+    pads = resolve_padding(padding, x[1:], ks, ss, ds)
+    wins = tuple(Window(n, k, s, lo, hi, d, ceil_mode)
                  for n, k, s, (lo, hi), d in zip(x[1:], ks, ss, pads, ds))
-
-
-def slide(x: Shape, kernel: int | list[int], stride: int | list[int],
-          pads: list[tuple[int, int]], dilation: int | list[int] = 1,
-          ceil_mode: bool = False, warn: Warn | None = None,
-          rule: PaddingRule = ANY_PADDING) -> tuple[Window, ...]:
-    """Slide a window over each spatial axis of ``x``; error on an empty output, warn on a
-    ragged one with a padding that ``rule`` allows and that fits, if there is one."""
-    wins = windows(x, kernel, stride, pads, dilation, ceil_mode)
-    names = axis_names(len(wins))
-    for name, w in zip(names, wins):
-        if w.out < 1:
-            raise _empty_output(name, w, x)
+    empty = next((i for i, w in enumerate(wins) if w.out < 1), None)
     ragged: dict[Window, list[int]] = {}
     for i, w in enumerate(wins):
         if w.lost:
             ragged.setdefault(w, []).append(i)
-    if warn is not None and ragged:
+    steps = (tuple(span(k, d) for k, d in zip(ks, ds)), ss, tuple(lo for lo, _ in pads))
+    return Geometry(pads, wins, tuple(w.out for w in wins), empty,
+                    tuple((w, tuple(axes)) for w, axes in ragged.items()), steps)
+
+
+def slide(x: Shape, g: Geometry, warn: Warn | None = None,
+          rule: PaddingRule = ANY_PADDING) -> tuple[int, ...]:
+    """The output sizes of the windows of ``g`` over ``x``, checked: an error on an empty
+    output, a warning on a ragged one with a padding that ``rule`` allows and that fits, if
+    there is one."""
+    wins = g.windows
+    if g.empty is not None:
+        raise _empty_output(axis_names(len(wins))[g.empty], wins[g.empty], x)
+    if warn is not None and g.ragged:
+        names = axis_names(len(wins))
         fit = _tiling_padding(wins, rule)
-        for w, axes in ragged.items():
+        for w, axes in g.ragged:
             warn(_ragged([names[i] for i in axes], w, fit, axes[0]))
-    return wins
+    return g.out
 
 
 def _tiling_padding(wins: tuple[Window, ...], rule: PaddingRule) -> list[tuple[int, int]] | None:

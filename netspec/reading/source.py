@@ -160,6 +160,9 @@ class Document:
 
     def where(self, path: tuple) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
+        found = self.locations.get(path)
+        if found is not None:  # the common case: a value that was written
+            return Location(self.file, found[0], found[1])
         while path not in self.locations and path:
             path = path[:-1]
         return Location(self.file, *self.locations.get(path, (1, 1)))
@@ -223,7 +226,7 @@ def load_text(text: str, file: str = "<string>") -> Document:
                                code=TOO_LARGE)
     reader = _EventReader(file)
     try:
-        data = reader.run(yaml.parse(text, Loader=Loader))
+        data = reader.run(text)
     except yaml.MarkedYAMLError as e:
         raise SpecError([yaml_problem(e, text, file)]) from None
     except yaml.YAMLError as e:
@@ -275,20 +278,93 @@ class _EventReader:
         self.root = _EMPTY
         self.documents = 0
 
-    def run(self, events: Iterable[Any]) -> object:
-        """The data of PyYAML's ``events`` (their types are told apart with ``type() is``, the
-        fastest test there is)."""
+    def run(self, text: str) -> object:
+        """The data of ``text``, read from PyYAML's event stream (pulled with ``iter`` over the
+        parser's ``get_event``: no generator frame per event, as ``yaml.parse`` has)."""
+        loader = Loader(text)
+        try:
+            return self.read(iter(loader.get_event, None))
+        finally:
+            loader.dispose()
+
+    def read(self, events: Iterable[Any]) -> object:
+        """The data of PyYAML's ``events``. Event types are told apart with ``type() is``, the
+        fastest test there is, and a scalar, the most common event by far, is handled here in
+        full on its common path (a plain name or a whole number, in a list or as a mapping's
+        key or value): one Python call per scalar costs a tenth of the load. Everything else
+        (tags, quoted text, floats, anchors, errors) goes through :meth:`resolve` and
+        :meth:`attach`, which give the same values."""
+        stack, locations, key_locations = self.stack, self.locations, self.key_locations
+        scalar_event, words = yaml.ScalarEvent, _WORDS
         for event in events:
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                self.scalar(event)
+            if kind is scalar_event:
+                text, tag = event.value, event.tag
+                if (tag is None and event.implicit[0] and len(text) <= MAX_DIGITS
+                        and text.isascii() and not event.anchor and stack):
+                    if text.isidentifier() and text not in words:
+                        value: Any = text
+                    elif text.isdigit() and (text[0] != "0" or text == "0"):
+                        value = int(text)
+                    else:
+                        value = self.resolve(event)
+                else:
+                    self.scalar(event)
+                    continue
+                parent = stack[-1]
+                held: Any = parent.value
+                mark = event.start_mark
+                if type(held) is list:
+                    locations[parent.path + (len(held),)] = (mark.line + 1, mark.column + 1)
+                    self.count += 1
+                    if self.count > MAX_VALUES:
+                        raise self.alias_bomb()
+                    parent.size += 1
+                    held.append(value)
+                elif parent.key is _NO_KEY:
+                    key = value if type(value) is str else str(value)
+                    if key in held:
+                        self.set_key(parent, value, event)  # the duplicate-key error
+                    key_locations[parent.path + (key,)] = (mark.line + 1, mark.column + 1)
+                    parent.key = key
+                else:
+                    locations[parent.path + (parent.key,)] = (mark.line + 1, mark.column + 1)
+                    self.count += 1
+                    if self.count > MAX_VALUES:
+                        raise self.alias_bomb()
+                    parent.size += 1
+                    held[parent.key] = value
+                    parent.key = _NO_KEY
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                self.open(event, {} if kind is yaml.MappingStartEvent else [])
+                value = {} if kind is yaml.MappingStartEvent else []
+                outer = stack[-1] if stack else None
+                if event.tag is not None or outer is None or len(stack) >= MAX_DEPTH or (
+                        type(outer.value) is dict and outer.key is _NO_KEY):
+                    self.open(event, value)  # the root, a tag, or an error
+                    continue
+                held = outer.value
+                path = outer.path + ((len(held),) if type(held) is list else (outer.key,))
+                mark = event.start_mark
+                locations[path] = (mark.line + 1, mark.column + 1)
+                stack.append(_Frame(value, path, event.anchor))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = self.stack.pop()
+                frame = stack.pop()
                 if frame.anchor:
                     self.anchors[frame.anchor] = (frame.value, frame.size)
-                self.attach(frame.value, frame.size, None)
+                if not stack:
+                    self.attach(frame.value, frame.size, None)
+                    continue
+                self.count += frame.size
+                if self.count > MAX_VALUES:
+                    raise self.alias_bomb()
+                parent = stack[-1]
+                parent.size += frame.size
+                held = parent.value
+                if type(held) is list:
+                    held.append(frame.value)
+                else:
+                    held[parent.key] = frame.value
+                    parent.key = _NO_KEY
             elif kind is yaml.AliasEvent:
                 self.alias(event)
             elif kind is yaml.DocumentStartEvent:
@@ -335,10 +411,7 @@ class _EventReader:
         """Put a finished value into its parent, counting what aliases would expand to."""
         self.count += size
         if self.count > MAX_VALUES:
-            raise SpecError.single(
-                f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
-                Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
-                hint="YAML aliases that refer to aliases multiply quickly", code=ALIAS_BOMB)
+            raise self.alias_bomb()
         if not self.stack:
             self.root = value
             return
@@ -349,6 +422,13 @@ class _EventReader:
         else:
             parent.value[parent.key] = value
             parent.key = _NO_KEY
+
+    def alias_bomb(self) -> SpecError:
+        """The error for a value past MAX_VALUES, at the value being attached."""
+        return SpecError.single(
+            f"the spec expands to more than {MAX_VALUES:,} values (an alias bomb?)",
+            Location(self.file, *self.locations.get(self.child_path(), (1, 1))),
+            hint="YAML aliases that refer to aliases multiply quickly", code=ALIAS_BOMB)
 
     def set_key(self, parent: _Frame, key: Any, event: yaml.Event) -> None:
         key = key if isinstance(key, str) else str(key)
