@@ -6,6 +6,7 @@ problem is collected with its location, so a student sees all the mistakes of a 
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -135,6 +136,10 @@ INPUT_OUTSIDE_BLOCK = declare(
     "input: [1, 28, 28]\nlayers:\n  - relu: {input: $input}\n")
 
 MAX_LAYERS = 100_000
+_NOTHING: frozenset[str] = frozenset()
+# The names of an item's copies depend on its name and count only: a block's layers, named
+# alike in each of its uses, are worked out once.
+_copy_names = functools.lru_cache(maxsize=1024)(CopyNames.of)
 MAX_REPEAT = 10_000
 GROUP_KEYS = {"repeat", "layers", "name", "input"}  # and `if:`, `allow:`, read for any item
 USE_KEYS = {"name", "repeat", "input"}  # keys of a block use that are not its arguments
@@ -206,7 +211,7 @@ class _NetworkBuilder:
         self.input_known = True  # False when `input:` is at fault: no shapes to check
         self.broken_blocks: set[str] = set()  # blocks left out for an error: uses not reported
         self.known = KnownShapes(None)  # shapes so far, for a block that reads `$input.channels`
-        self.allowing: list[Allowance] = []  # the warnings the layers being built accept
+        self.allowing: tuple[Allowance, ...] = ()  # the warnings the layers being built accept
         self.reads_shape: dict[str, bool] = {}  # blocks whose settings read `$input.channels`
 
     def error(self, message: str, path: tuple, at_key: bool = False, *, code: str,
@@ -336,15 +341,19 @@ class _NetworkBuilder:
             return
         kinds = [k for k in item if k in KINDS or k in self.blocks]
         kind = kinds[0] if len(kinds) == 1 and "layers" not in item else None
+        inner = item.get(kind) if kind else None
+        if not ("if" in item or "allow" in item or isinstance(inner, dict) and (
+                "if" in inner or "allow" in inner)):
+            return self.built_item(item, path, group, kinds)  # the common case, kept short
         present = self.present(item, path, kind)
         if present is None:
             return
         item, allowed = self.allowances(present, path, kind)
-        self.allowing += allowed
+        outside, self.allowing = self.allowing, self.allowing + tuple(allowed)
         try:
             self.built_item(item, path, group, kinds)
         finally:
-            del self.allowing[len(self.allowing) - len(allowed):]
+            self.allowing = outside
 
     def present(self, item: dict, path: tuple, kind: str | None) -> dict | None:
         """The item without its `if:`; None when the condition is false (the item is absent:
@@ -393,8 +402,9 @@ class _NetworkBuilder:
         repeat = self.repeat_count(inner.get("repeat", item.get("repeat", 1)), where, 1)
         if repeat == 0:
             return  # absent
-        names = self.copy_names(_given_name(item, kind), repeat or 1, path + (
-            (kind, "name") if "name" in inner else ("name",)), kind)
+        given = _given_name(item, kind)
+        names = CopyNames.automatic(repeat or 1) if given is None else self.copy_names(
+            given, repeat or 1, path + ((kind, "name") if "name" in inner else ("name",)), kind)
         if names is not None and names.special:
             item = _without_name(item, kind)
         settings = None if self.names_only or names is None else self.params(kind, item, path)
@@ -412,7 +422,8 @@ class _NetworkBuilder:
     def copy_names(self, given: Any, copies: int, path: tuple, kind: str | None
                    ) -> CopyNames | None:
         """The names of an item's copies; None when they cannot be used (reported)."""
-        names = CopyNames.of(given, copies)
+        names = _copy_names(given, copies) if isinstance(given, (str, int)) else \
+            CopyNames.of(given, copies)
         problem = names.problem
         if problem is None and names.numbered and not self.scopes.top.numbered:
             problem = (f"the name {given!r} is a number, which only a child of a named group "
@@ -743,11 +754,13 @@ class _NetworkBuilder:
         inputs = self.input_of(() if chained else _as_tuple(layer.input), path)
         full = self.last = self.scopes.claim(self.scopes.local_name(layer.kind, name))
         if self.written_at:  # in a block: a setting given by a parameter is where that was
-            origins = {k: self.written_at.get(p, (p,))[0] for k, p in origins.items()}
+            written = self.written_at
+            origins = {k: written[p][0] if p in written else p for k, p in origins.items()}
         key_locs = _KeyLocations(self.doc, origins)
-        defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults")
+        defaulted = frozenset(k for k, origin in origins.items() if origin[0] == "defaults") \
+            if layer.kind in self.kind_defaults else _NOTHING
         self.nodes.append(Node(self.next_index(), full, layer, inputs, self.doc.where(path),
-                               key_locs, group, defaulted, tuple(self.allowing)))
+                               key_locs, group, defaulted, self.allowing))
         self.by_name.setdefault(full, self.nodes[-1])
 
     def skip(self, count: int) -> None:

@@ -7,6 +7,7 @@ children (``features.3``); a template and a name of digits let a spec keep those
 """
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any, NamedTuple
 
@@ -40,11 +41,17 @@ class CopyNames(NamedTuple):
     special: bool = False  # a template or digits: the builder names the copies, not the kind
 
     @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def automatic(copies: int) -> CopyNames:
+        """The names of ``copies`` copies of an item without a name: all automatic."""
+        return CopyNames((None,) * copies)
+
+    @staticmethod
     def of(given: Any, copies: int) -> CopyNames:
         """The names of ``copies`` copies of an item named ``given``: a template filled in,
         digits counted on (``3``, ``4``), else ``name``, or ``name_1``, ``name_2``, ..."""
         if given is None:
-            return CopyNames((None,) * copies)
+            return CopyNames.automatic(copies)
         if isinstance(given, int) and not isinstance(given, bool) or (
                 isinstance(given, str) and given.isascii() and given.isdigit()):
             first = int(given)
