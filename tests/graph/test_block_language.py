@@ -6,18 +6,7 @@ from __future__ import annotations
 import pytest
 
 import netspec
-from netspec.core.errors import SpecError
-
-
-def errors_of(text: str):
-    with pytest.raises(SpecError) as e:
-        netspec.analyze(text)
-    return [d for d in e.value.diagnostics if d.severity == "error"]
-
-
-def where(d) -> str:
-    return f"{d.location.line}:{d.location.col}"
-
+from tests.graph.test_references import errors_of, where
 
 # MobileNetV2's inverted residual as one block: the expansion conv only when t != 1, the
 # residual only when the stride is 1 and the channels stay, the hidden width computed.
