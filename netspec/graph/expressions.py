@@ -35,7 +35,8 @@ INPUT_AXES = ("channels", "height", "width")
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\d*\.\d+|\d+)|(\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_]+)?)"
                     r"|([A-Za-z_][A-Za-z0-9_]*)|(//|==|!=|<=|>=|[-+*/%(),<>]))")
 _KEYWORDS = {"and", "or", "not", "true", "false"}
-_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
+# name -> (fewest arguments, most arguments or None for any, the function)
+_FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., Any]]] = {}
 
 
 class ExpressionError(Exception):
@@ -184,7 +185,7 @@ class _Parser:
             self.take(")")
             return value
         if token[0].isdigit() or token[0] == ".":
-            return float(token) if "." in token else int(token)
+            return _checked(float(token) if "." in token else int(token))
         if token.startswith("$"):
             return self.name(token[1:])
         if token in ("true", "false"):
@@ -210,15 +211,17 @@ class _Parser:
         return value
 
     def call(self, function: str) -> Any:
-        arity, apply = _FUNCTIONS[function]
+        least, most, apply = _FUNCTIONS[function]
         self.take("(")
         args = [self.expression()]
         while self.peek() == ",":
             self.take()
             args.append(self.expression())
         self.take(")")
-        if arity and len(args) != arity or not args:
-            raise ExpressionError(f"{function}() takes {arity} argument(s), got {len(args)}")
+        if not least <= len(args) <= (most or len(args)):
+            wanted = str(least) if least == most else (
+                f"{least} or {most}" if most else f"{least} or more")
+            raise ExpressionError(f"{function}() takes {wanted} arguments, got {len(args)}")
         return apply(*(_number(a, function) for a in args))
 
 
@@ -237,7 +240,7 @@ def _number(value: Any, op: str) -> int | float:
 
 def _checked(value: int | float) -> int | float:
     if abs(value) > MAX_MAGNITUDE:
-        raise ExpressionError(f"the value {value:.3g} is beyond any tensor size")
+        raise ExpressionError("a value beyond 2^62 (any tensor size) comes up")
     return value
 
 
@@ -272,11 +275,8 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 _FUNCTIONS.update({
-    "min": (0, min), "max": (0, max),
-    "ceil": (1, lambda v: _checked(math.ceil(v))), "floor": (1, lambda v: _checked(math.floor(v))),
-    "divisible": (0, lambda *a: divisible(*a) if 2 <= len(a) <= 3 else _arity("divisible", a)),
+    "min": (2, None, min), "max": (2, None, max),
+    "ceil": (1, 1, lambda v: _checked(math.ceil(v))),
+    "floor": (1, 1, lambda v: _checked(math.floor(v))),
+    "divisible": (2, 3, divisible),
 })
-
-
-def _arity(function: str, args: tuple) -> Any:
-    raise ExpressionError(f"{function}() takes 2 or 3 arguments, got {len(args)}")

@@ -103,6 +103,10 @@ def test_divisible_is_torchvisions_make_divisible():
     ("$w = 1", "cannot read '= 1' (at character 4): compare with '=='"),
     ("$w" + " + 1" * 300, "at most 500 characters"),
     ("(" * 60 + "$w" + ")" * 60, "nests deeper than 50"),
+    ("min($w)", "min() takes 2 or more arguments, got 1"),
+    ("divisible($w)", "divisible() takes 2 or 3 arguments, got 1"),
+    ("ceil(" + "9" * 400 + ".0) + $w", "a value beyond 2^62"),
+    ("$w * 99999999999 * 99999999999", "a value beyond 2^62"),
 ])
 def test_a_bad_expression_is_located_with_its_values(expression, message):
     text = ("input: [3, 8, 8]\nblocks:\n  unit:\n    params: {w: 96}\n    layers:\n"
@@ -193,7 +197,7 @@ def test_a_name_template_counts_from_one_or_zero():
 ])
 def test_a_bad_template_is_ns320(name, message):
     (e,) = errors_of(f"input: [1, 8, 8]\nlayers:\n  - {{relu: {{}}, repeat: 2, name: {name}}}\n")
-    assert e.code == "NS320" and message in e.message
+    assert (e.code, where(e)) == ("NS320", "3:33") and message in e.message
 
 
 def test_numbered_children_keep_torchvisions_numbering():
@@ -237,14 +241,15 @@ def test_an_allowance_that_allows_nothing_is_ns507():
     assert (w.code, where(w)) == ("NS507", "3:42") and "allows nothing" in w.message
 
 
-@pytest.mark.parametrize("value, message", [
-    ("NS40", "names no diagnostic"), ("NS401", "is an error, which cannot be allowed"),
-    ("[NS402, 3]", "names no diagnostic: 3"),
+@pytest.mark.parametrize("value, at, message", [
+    ("NS40", "3:42", "names no diagnostic"),
+    ("NS401", "3:42", "is an error, which cannot be allowed"),
+    ("[NS402, 3]", "3:50", "names no diagnostic: 3"),
 ])
-def test_allow_naming_no_warning_is_ns322(value, message):
+def test_allow_naming_no_warning_is_ns322(value, at, message):
     (e,) = errors_of(f"input: [1, 8, 8]\nlayers:\n  - conv: {{filters: 1, kernel: 3, "
                      f"allow: {value}}}\n")
-    assert e.code == "NS322" and message in e.message
+    assert (e.code, where(e)) == ("NS322", at) and message in e.message
 
 
 def _expressions():
@@ -297,3 +302,40 @@ def test_the_emitted_source_of_a_block_with_variants_is_the_same_model():
     model.eval(), emitted.eval()
     with torch.no_grad():
         assert torch.equal(emitted(x), model(x))
+
+
+def test_the_evaluator_refuses_any_text_with_its_own_error():
+    """Whatever an expression is, it has a value or an ExpressionError (a located NS318),
+    never another exception (a traceback for the user)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from netspec.graph.expressions import ExpressionError, evaluate
+
+    pieces = st.sampled_from(["$w", "$input.channels", "$s", "1", "0", "2.5", "9" * 30, "(",
+                              ")", ",", "+", "-", "*", "/", "//", "%", "==", "<", "and", "or",
+                              "not", "true", "min", "max", "ceil", "floor", "divisible", "=",
+                              "#", " "])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=14).map(" ".join))
+    def check(text):
+        try:
+            evaluate(text, {"w": 7, "input.channels": 3, "s": "text"})
+        except ExpressionError:
+            pass
+
+    check()
+
+
+def test_the_cli_reports_a_bad_expression_at_its_line_with_exit_1(tmp_path, capsys):
+    from netspec.cli import main
+
+    spec = tmp_path / "hw.yaml"
+    spec.write_text("input: [3, 8, 8]\nblocks:\n  unit:\n    params: {w: 96}\n    layers:\n"
+                    "      - conv: {filters: \"$w // 0\", kernel: 1}\nlayers: [unit]\n")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert f"{spec}:6:25: error[NS318]: cannot work out `$w // 0`: 96 // 0 divides by zero" \
+        in text and "where $w = 96" in text and "Traceback" not in text
