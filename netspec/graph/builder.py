@@ -366,9 +366,12 @@ class _NetworkBuilder:
             self.error(problem, path + at, layer=self.layer_label(kind),
                        hint="compare a parameter (`if: $stride == 1`) or name one that is true "
                             "or false", code=BAD_CONDITION)
-            self.refuse(kind or "layer", _given_name(item, kind) if kind else item.get("name"))
-            self.skip(1)
-            self.index_known = False
+            if "layers" in item:
+                self.refused_group(item.get("name"))
+            else:
+                self.refuse(kind or "layer", _given_name(item, kind) if kind else None)
+                self.skip(1)
+                self.index_known = False
             return None
         return item if value else None
 

@@ -165,6 +165,12 @@ def test_a_condition_that_cannot_decide_is_ns319(value, message):
     assert (e.code, where(e)) == ("NS319", "5:9") and message in e.message
 
 
+def test_a_group_refused_for_its_condition_adds_no_error_where_it_is_read():
+    (e,) = errors_of("input: [1, 8, 8]\nlayers:\n  - {name: g, layers: [relu], if: 2}\n"
+                     "  - sigmoid: {input: g}\n")
+    assert (e.code, where(e)) == ("NS319", "3:35")
+
+
 def test_if_on_a_group_and_on_a_block_use():
     text = ("input: [1, 8, 8]\nblocks:\n  unit: {params: {gate: true}, layers: [relu, "
             "{layers: [sigmoid], if: $gate}]}\nlayers:\n  - unit\n  - unit: {gate: false}\n"
